@@ -1,0 +1,43 @@
+# The README's words.  `make check` and `make run` install what is missing
+# (Debian packages), configure, build, and then test or run.
+BUILD ?= build
+SRC := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build check run bench fuzz clean distclean
+
+all: build
+
+deps:
+	@$(SRC)scripts/install-deps
+
+$(BUILD)/build.ninja:
+	@$(SRC)scripts/install-deps
+	cd $(SRC) && ./configure --builddir=$(BUILD) --enable-asan
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Plain (no sanitizer) build with clang too, so both compilers stay clean.
+build-clang: deps
+	@[ -f build-clang/build.ninja ] || (cd $(SRC) && ./configure --builddir=build-clang --cc=clang)
+	ninja -C build-clang
+
+check: build
+	@$(SRC)scripts/check-all $(BUILD)
+
+run: build
+	@$(SRC)scripts/run-main-job $(BUILD)
+
+bench: build
+	@$(SRC)bench/run-all $(BUILD)
+
+fuzz: deps
+	@[ -f build-fuzz/build.ninja ] || (cd $(SRC) && ./configure --builddir=build-fuzz --cc=clang --enable-fuzzing)
+	ninja -C build-fuzz
+
+clean:
+	-ninja -C $(BUILD) clean
+
+distclean:
+	rm -rf $(BUILD) build-clang build-fuzz
