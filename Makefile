@@ -4,7 +4,7 @@ BUILD ?= build
 SRC := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build check run bench fuzz clean distclean
+.PHONY: all deps build build-clang check run fuzz clean distclean
 
 all: build
 
@@ -28,9 +28,6 @@ check: build
 
 run: build
 	@$(SRC)scripts/run-main-job $(BUILD)
-
-bench: build
-	@$(SRC)bench/run-all $(BUILD)
 
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || (cd $(SRC) && ./configure --builddir=build-fuzz --cc=clang --enable-fuzzing)
