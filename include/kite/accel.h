@@ -23,5 +23,7 @@ const AccelOps *accel_find(const char *name);
 const AccelOps *current_accel(void);
 void accel_set_current(const AccelOps *ops);
 bool kvm_enabled(void);
+/* Registered names (borrowed strings) in a new array; for -accel help. */
+GPtrArray *accel_names(void);
 
 #endif

@@ -21,6 +21,8 @@ typedef struct MachineState {
     Object *memory_backend;  /* resolved backend, or NULL */
     MemoryRegion *ram;       /* guest RAM (machine's main region) */
     char *accel_name;        /* "kvm" or "qtest" */
+    /* Accepted for QEMU compatibility; no effect in Kite. */
+    bool dump_guest_core, mem_merge, graphics, usb;
 } MachineState;
 
 typedef struct MachineClass {
@@ -31,6 +33,10 @@ typedef struct MachineClass {
     uint64_t default_ram_size;
     unsigned max_cpus;
     bool no_ram;             /* "none": RAM only if -m is given */
+    const char *default_ram_id; /* name of implicit RAM ("pc.ram") */
+    const char *default_cpu_type; /* -cpu model when not given (NULL:
+                                   * the target's default) */
+    bool has_cpus;           /* false: no CPUs are created ("none") */
     /* Build the board: memory map, devices.  Called after -object and
      * before -device. */
     bool (*init)(MachineState *ms, GError **errp);
@@ -44,6 +50,10 @@ typedef struct MachineClass {
 
 /* The running machine (NULL before creation). */
 MachineState *current_machine_get(void);
+/* Set by vl.c once the machine object exists. */
+void current_machine_set(MachineState *ms);
+/* -M name of @mc (its name, or the type name without "-machine"). */
+const char *machine_class_name(MachineClass *mc);
 /* Find a machine class by -M name; NULL if none. */
 MachineClass *machine_find_class(const char *name);
 /* List of MachineClass *, sorted by name. */

@@ -67,8 +67,13 @@ struct MemoryRegion {
     MemoryRegion *alias;     /* MR_ALIAS target */
     hwaddr alias_offset;
     MemoryRegion *container;
-    GPtrArray *subregions;   /* MemoryRegion *, sorted by priority desc */
+    GPtrArray *subregions;   /* MemoryRegion *, sorted by priority desc;
+                              * among equal priorities the region added
+                              * last comes first and wins overlaps */
+    Object *owner;           /* not referenced; may be NULL */
 };
+
+#define TYPE_MEMORY_REGION "memory-region"
 
 /* Initialise a region embedded in a caller's structure or allocated by
  * g_new0.  @owner may be NULL. */
@@ -125,7 +130,8 @@ typedef struct MemoryListener {
     AddressSpace *as;
 } MemoryListener;
 
-/* Registering replays current RAM sections through region_add. */
+/* Registering replays current RAM sections through region_add;
+ * unregistering reports them all through region_del (as QEMU does). */
 void memory_listener_register(MemoryListener *l, AddressSpace *as);
 void memory_listener_unregister(MemoryListener *l);
 
@@ -183,5 +189,11 @@ RAMBlock *address_space_ram_block(AddressSpace *as, hwaddr addr,
 /* Helpers in the target's byte order, used by qtest and devices. */
 uint64_t ldn_target(const void *p, unsigned size);
 void stn_target(void *p, unsigned size, uint64_t v);
+
+/* Tests only: pretend the target is big (1) or little (0) endian, or
+ * follow target_info again (-1).  Lets one test binary cover both. */
+void memory_set_target_endian_override(int big_endian);
+/* The byte order dispatch uses (target_big_endian() unless overridden). */
+bool memory_target_big_endian(void);
 
 #endif

@@ -40,6 +40,15 @@ bool kite_parse_bool(const char *s, bool *out);
  * 1024); @default_suffix applies to bare numbers ('\0' for bytes, 'M'
  * for -m). */
 bool kite_parse_size(const char *s, char default_suffix, uint64_t *out);
+/* The same, telling a malformed string from one that overflows (QEMU
+ * words the two errors differently). */
+typedef enum {
+    KITE_PARSE_OK,
+    KITE_PARSE_INVALID,
+    KITE_PARSE_RANGE,
+} KiteParseResult;
+KiteParseResult kite_parse_size_full(const char *s, char default_suffix,
+                                     uint64_t *out);
 /* Numbers as strtoull base 0, the whole string, no overflow. */
 bool kite_parse_uint64(const char *s, uint64_t *out);
 bool kite_parse_int64(const char *s, int64_t *out);

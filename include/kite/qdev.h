@@ -44,7 +44,10 @@ typedef struct DeviceClass {
 DeviceState *qdev_new(const char *typename);
 /* Realize; on failure the device stays unrealized and *errp is set. */
 bool qdev_realize(DeviceState *dev, GError **errp);
-/* Add below /machine/unattached/device[N] if it has no parent, realize. */
+/* Add below /machine/unattached/device[N] (N counting up) if it has no
+ * parent, realize, and drop the caller's reference whatever the outcome,
+ * as QEMU does.  On failure the unrealized device stays in the tree, which
+ * holds its only reference: the caller removes it with object_unparent(). */
 bool qdev_realize_and_unref(DeviceState *dev, GError **errp);
 /* Reset every realized device (system reset). */
 void qdev_reset_all(void);

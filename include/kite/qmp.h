@@ -17,6 +17,7 @@ typedef enum {
     QMP_ARG_BOOL,
     QMP_ARG_ANY,     /* any JSON value */
     QMP_ARG_OBJECT,
+    QMP_ARG_ARRAY,
 } QmpArgType;
 
 typedef struct QmpArg {
@@ -60,7 +61,8 @@ bool monitor_hmp_new(Chardev *chr, GError **errp);
  * the stream resynchronises).
  */
 typedef struct JsonStreamParser JsonStreamParser;
-/* @value is a new reference or NULL with @err describing a syntax error. */
+/* @value is a new reference or NULL with @err describing a syntax error;
+ * the callback owns both (json_decref / g_error_free). */
 typedef void JsonEmitFn(void *opaque, json_t *value, GError *err);
 JsonStreamParser *json_stream_parser_new(JsonEmitFn *emit, void *opaque);
 void json_stream_parser_feed(JsonStreamParser *p, const char *buf, size_t len);
@@ -74,6 +76,7 @@ void json_stream_parser_free(JsonStreamParser *p);
  */
 typedef struct QmpSession {
     bool negotiated;
+    bool oob_enabled;    /* qmp_capabilities enable=["oob"] */
 } QmpSession;
 json_t *qmp_dispatch(QmpSession *s, json_t *request);
 /* An error reply {"error":{"class","desc"}} with @id echoed if non-NULL. */

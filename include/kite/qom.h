@@ -95,6 +95,14 @@ struct ObjectClass {
      * after properties are set.  May be NULL (nothing to do). */
     bool user_creatable;
     bool (*complete)(Object *obj, GError **errp);
+    /* Called by object_unparent before the parent drops its reference,
+     * and again at finalize before instance_finalize, so it must be
+     * idempotent (devices unrealize here).  Inherited; may be NULL. */
+    void (*unparent)(Object *obj);
+    /* Called before any property is set; refuses with *errp set (devices
+     * refuse most properties once realized).  Inherited; may be NULL. */
+    bool (*check_property_set)(Object *obj, const Property *prop,
+                               GError **errp);
 };
 
 struct Object {
@@ -147,7 +155,18 @@ bool object_property_set_json(Object *obj, const char *name, json_t *value,
                               GError **errp);
 /* New reference, or NULL with *errp set. */
 json_t *object_property_get_json(Object *obj, const char *name, GError **errp);
-/* Set from a command-line string, converted by the property's kind. */
+/* Typed getters: false/0/NULL with *errp set on a missing property or a
+ * value of another type.  object_property_get_str returns a new string;
+ * object_property_get_link a borrowed pointer (NULL when unset). */
+bool object_property_get_bool(Object *obj, const char *name, GError **errp);
+int64_t object_property_get_int(Object *obj, const char *name, GError **errp);
+uint64_t object_property_get_uint(Object *obj, const char *name, GError **errp);
+char *object_property_get_str(Object *obj, const char *name, GError **errp);
+Object *object_property_get_link(Object *obj, const char *name, GError **errp);
+/* Set from a command-line string, converted by the property's kind.
+ * A CUSTOM property whose type_name is "bool", "size" or an integer type
+ * ("int", "int64", "uint32", ...) receives a JSON boolean or integer;
+ * any other receives the string as a JSON string. */
 bool object_property_parse(Object *obj, const char *name, const char *value,
                            GError **errp);
 bool object_property_set_bool(Object *obj, const char *name, bool v, GError **errp);
@@ -156,8 +175,13 @@ bool object_property_set_uint(Object *obj, const char *name, uint64_t v, GError 
 bool object_property_set_str(Object *obj, const char *name, const char *v, GError **errp);
 bool object_property_set_link(Object *obj, const char *name, Object *v, GError **errp);
 
-/* The tree.  The parent takes a reference to the child. */
+/* The tree.  The parent takes a reference to the child.  A name ending in
+ * "[*]" takes the first free index ("device[0]", "device[1]", ...).
+ * object_property_add_child aborts on a duplicate name (a programming
+ * error); the try_ variant reports it in QEMU's words instead. */
 void object_property_add_child(Object *parent, const char *name, Object *child);
+bool object_property_try_add_child(Object *parent, const char *name,
+                                   Object *child, GError **errp);
 /* Remove @obj from its parent, dropping the parent's reference. */
 void object_unparent(Object *obj);
 Object *object_get_root(void);
@@ -183,9 +207,19 @@ int object_child_foreach(Object *obj, int (*fn)(Object *child, void *opaque),
  */
 json_t *object_list_properties_json(Object *obj);
 
+/* QEMU's rule for -object and -device ids: a letter, then letters,
+ * digits, '-', '.' or '_'. */
+bool object_id_wellformed(const char *id);
+
 /* -object TYPE,id=ID,...: create, set properties, complete, add below
- * /objects.  @props maps name -> string value. */
+ * /objects.  @props maps name -> string value (keys "qom-type" and "id"
+ * are ignored).  Returns a borrowed pointer: /objects holds the reference,
+ * object_unparent() deletes it. */
 Object *user_creatable_add(const char *type, const char *id,
                            GHashTable *props, GError **errp);
+/* object-add: the same with typed JSON values ({"size": 4096, ...});
+ * keys "qom-type" and "id" in @props are ignored. */
+Object *user_creatable_add_json(const char *type, const char *id,
+                                json_t *props, GError **errp);
 
 #endif

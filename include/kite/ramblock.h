@@ -24,6 +24,8 @@ typedef struct RAMBlock {
     RAMKind kind;
     bool shared;       /* MAP_SHARED */
     int ref;
+    uint64_t mapped_size; /* length of the mapping (size rounded up to
+                           * page_size) */
 } RAMBlock;
 
 typedef struct RAMBlockParams {
@@ -35,6 +37,8 @@ typedef struct RAMBlockParams {
     bool hugetlb;           /* memfd with MFD_HUGETLB */
     uint64_t hugetlbsize;   /* 0 = default huge page size */
     bool prealloc;
+    bool merge;             /* MADV_MERGEABLE (KSM) */
+    bool dontdump;          /* MADV_DONTDUMP */
 } RAMBlockParams;
 
 RAMBlock *ram_block_new(const RAMBlockParams *params, GError **errp);

@@ -45,4 +45,18 @@ extern bool no_reboot;
 
 void runstate_set(RunState s);
 
+/* Reset with an explicit QMP reason ("guest-reset", "host-qmp-system-reset",
+ * ...); qemu_system_reset_request() is the QMP one.  With -no-reboot a
+ * guest-initiated reset becomes a shutdown, as in QEMU. */
+void qemu_system_reset_request_reason(const char *reason);
+/* True when cont must be refused until a reset (shutdown, errors). */
+bool runstate_needs_reset(void);
+
+/* -name: the VM name for query-name (NULL when unnamed). */
+const char *kite_vm_name(void);
+void kite_set_vm_name(const char *name);
+
+/* Reset the machine now (devices, reset hooks, accelerator). */
+void qemu_system_reset(void);
+
 #endif

@@ -1,7 +1,12 @@
 /*
  * Clocks and timers on GLib's main loop.  The virtual clock runs with the
  * host's monotonic time while the VM runs, stops while it is paused, and
- * under qtest moves only when the test steps it.
+ * under qtest moves only when the test steps it.  It starts stopped at 0:
+ * vm_start() calls clock_virtual_resume().
+ *
+ * Timer callbacks run on the thread iterating the default GMainContext (the
+ * main loop), or inside clock_virtual_advance_to() for the manual virtual
+ * clock.  Timers may be armed and deleted from any thread.
  */
 #ifndef KITE_TIMER_H
 #define KITE_TIMER_H

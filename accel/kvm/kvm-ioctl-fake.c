@@ -1,0 +1,514 @@
+/*
+ * Recording fake of the KVM syscall layer (see kvm-ioctl-fake.h).  It
+ * models just enough of KVM for slot-table and lifecycle tests: fds,
+ * capabilities, the vCPU mmap, and memory slots checked by the rules of
+ * the KVM API documentation (4.35 KVM_SET_USER_MEMORY_REGION).
+ */
+#include "kite/kvm/kvm-ioctl-fake.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define FAKE_PAGE 4096ULL
+#define FAKE_VCPU_MMAP_SIZE (3 * 4096)
+
+typedef enum { FD_DEV, FD_VM, FD_VCPU } FakeFdKind;
+
+typedef struct FakeSlot {
+    struct kvm_userspace_memory_region r;
+    unsigned long *dirty;    /* pages dirtied since the last read */
+} FakeSlot;
+
+typedef struct FakeVm {
+    int fd;
+    GHashTable *slots;       /* slot id -> FakeSlot */
+} FakeVm;
+
+static struct {
+    bool installed;
+    const KvmIoctlOps *prev;
+    GArray *calls;           /* KvmFakeCall */
+    unsigned counter;
+    unsigned fail_n;
+    int fail_err;
+    unsigned long fail_req;
+    int fail_req_err;
+    GHashTable *caps;        /* cap -> value (GINT_TO_POINTER) */
+    GHashTable *fds;         /* fd -> FakeFdKind */
+    GHashTable *maps;        /* addr -> len */
+    GHashTable *vms;         /* fd -> FakeVm */
+    FakeVm *last_vm;
+    KvmFakeHandler handler;
+    void *handler_opaque;
+} fake;
+
+static void fake_slot_free(gpointer p)
+{
+    FakeSlot *s = p;
+
+    g_free(s->dirty);
+    g_free(s);
+}
+
+static void fake_vm_free(gpointer p)
+{
+    FakeVm *vm = p;
+
+    g_hash_table_destroy(vm->slots);
+    g_free(vm);
+}
+
+static void call_clear(gpointer p)
+{
+    g_free(((KvmFakeCall *)p)->arg);
+}
+
+static KvmFakeCall *record(KvmFakeOp op, int fd, unsigned long req,
+                           uintptr_t value, const void *arg, size_t len)
+{
+    KvmFakeCall c = { .op = op, .fd = fd, .req = req, .arg_value = value };
+
+    if (arg && len) {
+        c.arg = g_memdup2(arg, len);
+        c.arg_len = len;
+    }
+    g_array_append_val(fake.calls, c);
+    return &g_array_index(fake.calls, KvmFakeCall, fake.calls->len - 1);
+}
+
+/* Fault injection for acquiring calls: true when this call must fail. */
+static bool injected_failure(KvmFakeCall *c, unsigned long req)
+{
+    fake.counter++;
+    if (fake.fail_n && fake.counter == fake.fail_n) {
+        c->err = fake.fail_err;
+    } else if (c->op == KVM_FAKE_IOCTL && fake.fail_req && req == fake.fail_req) {
+        c->err = fake.fail_req_err;
+        fake.fail_req = 0;
+    } else {
+        return false;
+    }
+    c->result = -1;
+    errno = c->err;
+    return true;
+}
+
+static int finish(KvmFakeCall *c, int result, int err)
+{
+    c->result = result;
+    c->err = result < 0 ? err : 0;
+    if (result < 0) {
+        errno = err;
+    }
+    return result;
+}
+
+static int new_fd(FakeFdKind kind)
+{
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    if (fd >= 0) {
+        g_hash_table_insert(fake.fds, GINT_TO_POINTER(fd),
+                            GINT_TO_POINTER(kind));
+    }
+    return fd;
+}
+
+static int fd_kind(int fd)
+{
+    gpointer v;
+
+    if (!g_hash_table_lookup_extended(fake.fds, GINT_TO_POINTER(fd), NULL,
+                                      &v)) {
+        return -1;
+    }
+    return GPOINTER_TO_INT(v);
+}
+
+static int fake_open(const char *path, int flags)
+{
+    KvmFakeCall *c = record(KVM_FAKE_OPEN, -1, 0, 0, path, strlen(path) + 1);
+    int fd;
+
+    if (injected_failure(c, 0)) {
+        return -1;
+    }
+    if (strcmp(path, "/dev/kvm") != 0) {
+        return finish(c, -1, ENOENT);
+    }
+    fd = new_fd(FD_DEV);
+    return finish(c, fd, errno);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
+                           uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+/* KVM_SET_USER_MEMORY_REGION as the kernel checks it. */
+static int fake_set_region(FakeVm *vm, const struct kvm_userspace_memory_region *r)
+{
+    unsigned id = r->slot & 0xffff;
+    int limit = GPOINTER_TO_INT(g_hash_table_lookup(fake.caps,
+                                   GINT_TO_POINTER(KVM_CAP_NR_MEMSLOTS)));
+    FakeSlot *old = g_hash_table_lookup(vm->slots, GUINT_TO_POINTER(id));
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (r->flags & ~(uint32_t)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)) {
+        return -EINVAL;
+    }
+    if ((r->slot >> 16) != 0 || (int)id >= limit) {
+        return -EINVAL;
+    }
+    if ((r->memory_size | r->guest_phys_addr | r->userspace_addr) &
+        (FAKE_PAGE - 1)) {
+        return -EINVAL;
+    }
+    if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr) {
+        return -EINVAL;
+    }
+    if (r->memory_size == 0) {
+        if (!old) {
+            return -EINVAL;
+        }
+        g_hash_table_remove(vm->slots, GUINT_TO_POINTER(id));
+        return 0;
+    }
+    if (old) {
+        /* A live slot may move or change its dirty-log flag, never its
+         * size or read-only flag. */
+        if (old->r.memory_size != r->memory_size ||
+            ((old->r.flags ^ r->flags) & KVM_MEM_READONLY)) {
+            return -EINVAL;
+        }
+    }
+    g_hash_table_iter_init(&it, vm->slots);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        FakeSlot *s = v;
+        if (GPOINTER_TO_UINT(k) != id &&
+            ranges_overlap(s->r.guest_phys_addr, s->r.memory_size,
+                           r->guest_phys_addr, r->memory_size)) {
+            return -EEXIST;
+        }
+    }
+    if (!old) {
+        old = g_new0(FakeSlot, 1);
+        g_hash_table_insert(vm->slots, GUINT_TO_POINTER(id), old);
+    }
+    old->r = *r;
+    g_free(old->dirty);
+    old->dirty = NULL;
+    if (r->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+        old->dirty = g_new0(unsigned long,
+                            (r->memory_size / FAKE_PAGE + 63) / 64 + 1);
+    }
+    return 0;
+}
+
+static int fake_get_dirty_log(FakeVm *vm, struct kvm_dirty_log *log)
+{
+    FakeSlot *s = g_hash_table_lookup(vm->slots,
+                                      GUINT_TO_POINTER(log->slot & 0xffff));
+    size_t npages, nbytes;
+
+    if (!s) {
+        return -EINVAL;
+    }
+    if (!s->dirty) {
+        return -ENOENT;
+    }
+    npages = s->r.memory_size / FAKE_PAGE;
+    /* The kernel writes whole 64-bit words. */
+    nbytes = (npages + 63) / 64 * 8;
+    memcpy(log->dirty_bitmap, s->dirty, nbytes);
+    memset(s->dirty, 0, nbytes);
+    return 0;
+}
+
+static int fake_model_ioctl(int fd, int kind, unsigned long req, void *arg)
+{
+    FakeVm *vm;
+    int nfd;
+
+    switch (req) {
+    case KVM_GET_API_VERSION:
+        return kind == FD_DEV ? KVM_API_VERSION : -EINVAL;
+    case KVM_CHECK_EXTENSION:
+        if (kind == FD_VCPU) {
+            return -EINVAL;
+        }
+        return GPOINTER_TO_INT(g_hash_table_lookup(fake.caps, arg));
+    case KVM_GET_VCPU_MMAP_SIZE:
+        return kind == FD_DEV ? FAKE_VCPU_MMAP_SIZE : -EINVAL;
+    case KVM_CREATE_VM:
+        if (kind != FD_DEV) {
+            return -EINVAL;
+        }
+        nfd = new_fd(FD_VM);
+        if (nfd < 0) {
+            return -errno;
+        }
+        vm = g_new0(FakeVm, 1);
+        vm->fd = nfd;
+        vm->slots = g_hash_table_new_full(NULL, NULL, NULL, fake_slot_free);
+        g_hash_table_insert(fake.vms, GINT_TO_POINTER(nfd), vm);
+        fake.last_vm = vm;
+        return nfd;
+    case KVM_CREATE_VCPU:
+        if (kind != FD_VM) {
+            return -EINVAL;
+        }
+        nfd = new_fd(FD_VCPU);
+        return nfd < 0 ? -errno : nfd;
+    case KVM_SET_USER_MEMORY_REGION:
+    case KVM_GET_DIRTY_LOG:
+        vm = g_hash_table_lookup(fake.vms, GINT_TO_POINTER(fd));
+        if (!vm) {
+            return -ENOTTY;
+        }
+        if (!arg) {
+            return -EFAULT;
+        }
+        return req == KVM_SET_USER_MEMORY_REGION ? fake_set_region(vm, arg)
+                                                 : fake_get_dirty_log(vm, arg);
+    default:
+        return 0;
+    }
+}
+
+static int fake_ioctl(int fd, unsigned long req, void *arg)
+{
+    size_t len = _IOC_DIR(req) != _IOC_NONE ? _IOC_SIZE(req) : 0;
+    KvmFakeCall *c = record(KVM_FAKE_IOCTL, fd, req, (uintptr_t)arg,
+                            len ? arg : NULL, len);
+    int kind, r;
+
+    if (injected_failure(c, req)) {
+        return -1;
+    }
+    kind = fd_kind(fd);
+    if (kind < 0) {
+        return finish(c, -1, EBADF);
+    }
+    if (fake.handler) {
+        errno = 0;
+        r = fake.handler(fd, req, arg, fake.handler_opaque);
+        if (r != KVM_FAKE_UNHANDLED) {
+            return finish(c, r, errno);
+        }
+    }
+    r = fake_model_ioctl(fd, kind, req, arg);
+    return r < 0 ? finish(c, -1, -r) : finish(c, r, 0);
+}
+
+static void *fake_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                       off_t offset)
+{
+    KvmFakeCall *c = record(KVM_FAKE_MMAP, fd, 0, len, NULL, 0);
+    void *p;
+
+    if (injected_failure(c, 0)) {
+        return MAP_FAILED;
+    }
+    if (fd_kind(fd) != FD_VCPU || offset != 0 || len == 0 ||
+        len > FAKE_VCPU_MMAP_SIZE) {
+        finish(c, -1, fd_kind(fd) < 0 ? EBADF : EINVAL);
+        return MAP_FAILED;
+    }
+    p = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        finish(c, -1, errno);
+        return MAP_FAILED;
+    }
+    g_hash_table_insert(fake.maps, p, GSIZE_TO_POINTER(len));
+    finish(c, 0, 0);
+    return p;
+}
+
+static int fake_munmap(void *addr, size_t len)
+{
+    KvmFakeCall *c = record(KVM_FAKE_MUNMAP, -1, 0, len, NULL, 0);
+    gpointer v;
+
+    if (!g_hash_table_lookup_extended(fake.maps, addr, NULL, &v) ||
+        GPOINTER_TO_SIZE(v) != len) {
+        return finish(c, -1, EINVAL);
+    }
+    g_hash_table_remove(fake.maps, addr);
+    return finish(c, munmap(addr, len), errno);
+}
+
+static int fake_close(int fd)
+{
+    KvmFakeCall *c = record(KVM_FAKE_CLOSE, fd, 0, 0, NULL, 0);
+
+    if (fd_kind(fd) < 0) {
+        return finish(c, -1, EBADF);
+    }
+    g_hash_table_remove(fake.fds, GINT_TO_POINTER(fd));
+    if (fake.last_vm && fake.last_vm->fd == fd) {
+        fake.last_vm = NULL;
+    }
+    g_hash_table_remove(fake.vms, GINT_TO_POINTER(fd));
+    return finish(c, close(fd), errno);
+}
+
+static const KvmIoctlOps fake_ops = {
+    .open = fake_open,
+    .ioctl = fake_ioctl,
+    .mmap = fake_mmap,
+    .munmap = fake_munmap,
+    .close = fake_close,
+};
+
+void kvm_fake_install(void)
+{
+    if (fake.installed) {
+        kvm_fake_uninstall();
+    }
+    memset(&fake, 0, sizeof(fake));
+    fake.installed = true;
+    fake.calls = g_array_new(FALSE, TRUE, sizeof(KvmFakeCall));
+    g_array_set_clear_func(fake.calls, call_clear);
+    fake.caps = g_hash_table_new(NULL, NULL);
+    fake.fds = g_hash_table_new(NULL, NULL);
+    fake.maps = g_hash_table_new(NULL, NULL);
+    fake.vms = g_hash_table_new_full(NULL, NULL, NULL, fake_vm_free);
+    kvm_fake_set_cap(KVM_CAP_NR_MEMSLOTS, 32);
+    fake.prev = kvm_ioctl_set_ops(&fake_ops);
+}
+
+void kvm_fake_uninstall(void)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (!fake.installed) {
+        return;
+    }
+    kvm_ioctl_set_ops(fake.prev);
+    g_hash_table_iter_init(&it, fake.fds);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        close(GPOINTER_TO_INT(k));
+    }
+    g_hash_table_iter_init(&it, fake.maps);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        munmap(k, GPOINTER_TO_SIZE(v));
+    }
+    g_array_free(fake.calls, TRUE);
+    g_hash_table_destroy(fake.caps);
+    g_hash_table_destroy(fake.fds);
+    g_hash_table_destroy(fake.maps);
+    g_hash_table_destroy(fake.vms);
+    memset(&fake, 0, sizeof(fake));
+}
+
+void kvm_fake_clear_calls(void)
+{
+    g_array_set_size(fake.calls, 0);
+    fake.counter = 0;
+}
+
+void kvm_fake_fail_nth(unsigned n, int err)
+{
+    fake.fail_n = n;
+    fake.fail_err = err;
+}
+
+void kvm_fake_fail_next(unsigned long req, int err)
+{
+    fake.fail_req = req;
+    fake.fail_req_err = err;
+}
+
+void kvm_fake_set_cap(long cap, int value)
+{
+    g_hash_table_insert(fake.caps, GINT_TO_POINTER(cap),
+                        GINT_TO_POINTER(value));
+}
+
+void kvm_fake_set_dirty(unsigned slot, const unsigned long *bits,
+                        size_t nbits)
+{
+    FakeSlot *s;
+    size_t npages;
+
+    if (!fake.last_vm) {
+        return;
+    }
+    s = g_hash_table_lookup(fake.last_vm->slots, GUINT_TO_POINTER(slot));
+    if (!s || !s->dirty) {
+        return;
+    }
+    npages = s->r.memory_size / FAKE_PAGE;
+    for (size_t i = 0; i < nbits && i < npages; i++) {
+        if (bits[i / 64] & (1UL << (i % 64))) {
+            s->dirty[i / 64] |= 1UL << (i % 64);
+        }
+    }
+}
+
+unsigned kvm_fake_counter(void)
+{
+    return fake.counter;
+}
+
+void kvm_fake_set_handler(KvmFakeHandler fn, void *opaque)
+{
+    fake.handler = fn;
+    fake.handler_opaque = opaque;
+}
+
+unsigned kvm_fake_ncalls(void)
+{
+    return fake.calls ? fake.calls->len : 0;
+}
+
+const KvmFakeCall *kvm_fake_call(unsigned i)
+{
+    if (!fake.calls || i >= fake.calls->len) {
+        return NULL;
+    }
+    return &g_array_index(fake.calls, KvmFakeCall, i);
+}
+
+unsigned kvm_fake_count(unsigned long req)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < kvm_fake_ncalls(); i++) {
+        const KvmFakeCall *c = kvm_fake_call(i);
+        n += c->op == KVM_FAKE_IOCTL && c->req == req;
+    }
+    return n;
+}
+
+const struct kvm_userspace_memory_region *kvm_fake_slot(unsigned slot)
+{
+    FakeSlot *s;
+
+    if (!fake.last_vm) {
+        return NULL;
+    }
+    s = g_hash_table_lookup(fake.last_vm->slots, GUINT_TO_POINTER(slot));
+    return s ? &s->r : NULL;
+}
+
+unsigned kvm_fake_nslots(void)
+{
+    return fake.last_vm ? g_hash_table_size(fake.last_vm->slots) : 0;
+}
+
+unsigned kvm_fake_open_fds(void)
+{
+    return fake.fds ? g_hash_table_size(fake.fds) : 0;
+}
+
+unsigned kvm_fake_mappings(void)
+{
+    return fake.maps ? g_hash_table_size(fake.maps) : 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * The small PC ports a direct-boot machine still needs: the POST code
+ * port 0x80 (written by Linux as an I/O delay) and the keyboard
+ * controller's reset line (command 0xFE on port 0x64), which Linux uses
+ * to reboot.
+ */
+#include "kite/qdev.h"
+#include "kite/memory.h"
+#include "kite/runstate.h"
+
+#define TYPE_PC_IO "pc-io"
+#define KBD_CMD_PULSE_RESET 0xfe
+
+typedef struct PcIoState {
+    DeviceState parent_obj;
+    MemoryRegion port80, kbd;
+} PcIoState;
+
+#define PC_IO(o) OBJECT_CHECK(PcIoState, (o), TYPE_PC_IO)
+
+static uint64_t port80_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static void port80_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+}
+
+static const MemoryRegionOps port80_ops = {
+    .read = port80_read,
+    .write = port80_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+};
+
+/* Status: output buffer empty, input buffer empty, system flag set. */
+static uint64_t kbd_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return addr == 4 ? 0x04 : 0;
+}
+
+static void kbd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    if (addr == 4 && (val & 0xff) == KBD_CMD_PULSE_RESET) {
+        qemu_system_reset_request();
+    }
+}
+
+static const MemoryRegionOps kbd_ops = {
+    .read = kbd_read,
+    .write = kbd_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 1 },
+};
+
+static bool pc_io_realize(DeviceState *dev, GError **errp)
+{
+    PcIoState *s = PC_IO(dev);
+
+    memory_region_init_io(&s->port80, OBJECT(dev), &port80_ops, s, "port80", 1);
+    /* 0x60 (data) and 0x64 (status/command) of the 8042. */
+    memory_region_init_io(&s->kbd, OBJECT(dev), &kbd_ops, s, "i8042", 5);
+    memory_region_add_subregion(get_system_io(), 0x80, &s->port80);
+    memory_region_add_subregion(get_system_io(), 0x60, &s->kbd);
+    return true;
+}
+
+static void pc_io_class_init(ObjectClass *klass, const void *data)
+{
+    DEVICE_CLASS(klass)->realize = pc_io_realize;
+    DEVICE_CLASS(klass)->desc = "port 0x80 and the 8042 reset line";
+}
+
+static const TypeInfo pc_io_type = {
+    .name = TYPE_PC_IO,
+    .parent = TYPE_DEVICE,
+    .instance_size = sizeof(PcIoState),
+    .class_size = sizeof(DeviceClass),
+    .class_init = pc_io_class_init,
+};
+
+static void pc_io_register(void)
+{
+    type_register(&pc_io_type);
+}
+type_init(pc_io_register)

@@ -1,0 +1,32 @@
+/* How the x86 boot CPU starts: set by the kernel loaders, read by the
+ * KVM arch code when it builds the reset register state. */
+#ifndef KITE_I386_X86_BOOT_H
+#define KITE_I386_X86_BOOT_H
+
+#include "kite/common.h"
+
+typedef enum {
+    X86_BOOT_RESET,          /* architectural reset state (no -kernel) */
+    X86_BOOT_MULTIBOOT,      /* 32-bit protected mode, flat segments */
+    X86_BOOT_LINUX64,        /* 64-bit boot protocol entry */
+} X86BootMode;
+
+typedef struct X86BootState {
+    X86BootMode mode;
+    uint64_t entry;          /* EIP / RIP */
+    uint64_t eax, ebx, esi, esp;
+    uint64_t cr3;            /* page tables for LINUX64 */
+    uint64_t gdt_base;       /* GDT for LINUX64 */
+} X86BootState;
+
+extern X86BootState x86_boot_state;
+
+/* Load -kernel/-append/-initrd into guest memory (multiboot v1 ELF or
+ * a.out-kludge images); fills x86_boot_state.  @ram_below_4g bounds the
+ * memory map it reports. */
+bool x86_load_multiboot(const char *kernel, const char *cmdline,
+                        const char *initrd, uint64_t ram_below_4g,
+                        uint64_t ram_above_4g, bool *is_multiboot,
+                        GError **errp);
+
+#endif

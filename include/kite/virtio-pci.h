@@ -1,0 +1,44 @@
+/* The modern virtio-pci transport (virtio 1.2, 4.1). */
+#ifndef KITE_VIRTIO_PCI_H
+#define KITE_VIRTIO_PCI_H
+
+#include "kite/pci.h"
+#include "kite/virtio.h"
+
+#define TYPE_VIRTIO_PCI "virtio-pci"
+#define VIRTIO_PCI_VENDOR_ID 0x1af4
+#define VIRTIO_PCI_MODERN_DEVICE_BASE 0x1040
+
+/* Where the structures live in BAR 4 (QEMU uses the same BAR number). */
+#define VIRTIO_PCI_BAR 4
+#define VIRTIO_PCI_MSIX_BAR 1
+#define VIRTIO_PCI_COMMON_OFFSET 0x0000
+#define VIRTIO_PCI_ISR_OFFSET    0x1000
+#define VIRTIO_PCI_DEVICE_OFFSET 0x2000
+#define VIRTIO_PCI_NOTIFY_OFFSET 0x3000
+#define VIRTIO_PCI_REGION_SIZE   0x1000
+#define VIRTIO_PCI_NOTIFY_MULTIPLIER 4
+#define VIRTIO_PCI_MSIX_VECTORS  8
+
+typedef struct VirtIOPCIProxy {
+    PCIDevice pci;
+    VirtIODevice *vdev;
+    MemoryRegion bar, common, isr, device, notify, msix_bar;
+    uint32_t device_feature_select, driver_feature_select;
+    uint16_t queue_select;
+    int pci_cfg_cap;       /* offset of the PCI configuration access cap */
+    char *disable_legacy;  /* "on", "off" or "auto"; only modern exists */
+    bool disable_modern;
+} VirtIOPCIProxy;
+
+typedef struct VirtIOPCIClass {
+    PCIDeviceClass parent_class;
+    /* Set up the device model and return it (embedded in the proxy). */
+    VirtIODevice *(*vdev_realize)(VirtIOPCIProxy *proxy, GError **errp);
+    void (*vdev_unrealize)(VirtIOPCIProxy *proxy);
+} VirtIOPCIClass;
+
+#define VIRTIO_PCI(o) OBJECT_CHECK(VirtIOPCIProxy, (o), TYPE_VIRTIO_PCI)
+#define VIRTIO_PCI_GET_CLASS(o) OBJECT_GET_CLASS(VirtIOPCIClass, (o), TYPE_VIRTIO_PCI)
+
+#endif

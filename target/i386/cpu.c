@@ -1,0 +1,222 @@
+/*
+ * The x86_64 target: its TargetInfo and the CPU types "<model>-x86_64-cpu"
+ * with -cpu feature parsing.
+ */
+#include "target/i386/cpu.h"
+#include "kite/target.h"
+#include "kite/option.h"
+
+#include <stdio.h>
+
+static void x86_cpu_list(void);
+
+const TargetInfo target_info = {
+    .name = "x86_64",
+    .big_endian = false,
+    .default_machine = "microvm",
+    .default_cpu = "qemu64",
+    .has_io_space = true,
+    .cpu_list = x86_cpu_list,
+};
+
+static bool name_in(const char *const *list, const char *name)
+{
+    for (; *list; list++) {
+        if (!strcmp(*list, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_flag(const char *name)
+{
+    return name_in(x86_cpu_flag_names, name) ||
+           name_in(x86_cpu_hv_flag_names, name) ||
+           name_in(x86_cpu_bool_prop_names, name);
+}
+
+/* QEMU spells some flags with '_' or '.'; it accepts both, as do we. */
+static char *canonical_feature(const char *name)
+{
+    char *s = g_strdup(name);
+
+    for (char *p = s; *p; p++) {
+        if (*p == '_') {
+            *p = '-';
+        }
+    }
+    return s;
+}
+
+static bool x86_cpu_set_feature(X86CPU *cpu, const char *type,
+                                const char *name, const char *value,
+                                GError **errp)
+{
+    g_autofree char *canon = canonical_feature(name);
+    bool b;
+
+    if (is_flag(canon)) {
+        if (!kite_parse_bool(value, &b)) {
+            kite_error_set(errp, "Parameter '%s' expects 'on' or 'off'",
+                           name);
+            return false;
+        }
+        g_hash_table_replace(cpu->features, g_strdup(canon),
+                             g_strdup(b ? "on" : "off"));
+        return true;
+    }
+    if (name_in(x86_cpu_value_names, canon)) {
+        if (!strcmp(canon, "hv-spinlocks")) {
+            uint64_t n;
+            if (!kite_parse_uint64(value, &n) || n > UINT32_MAX) {
+                kite_error_set(errp, "Parameter '%s' expects uint32_t",
+                               name);
+                return false;
+            }
+        }
+        g_hash_table_replace(cpu->features, g_strdup(canon),
+                             g_strdup(value));
+        return true;
+    }
+    kite_error_set(errp, "Property '%s.%s' not found", type, name);
+    return false;
+}
+
+bool x86_cpu_parse_features(CPUState *cs, const char *features,
+                            GError **errp)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    const char *type = object_get_typename(OBJECT(cs));
+    g_auto(GStrv) items = g_strsplit(features, ",", -1);
+
+    for (char **it = items; *it; it++) {
+        const char *item = *it;
+        const char *eq = strchr(item, '=');
+        bool ok;
+
+        if (!*item) {
+            continue;
+        }
+        if (item[0] == '+' || item[0] == '-') {
+            ok = x86_cpu_set_feature(cpu, type, item + 1,
+                                     item[0] == '+' ? "on" : "off", errp);
+        } else if (eq) {
+            g_autofree char *name = g_strndup(item, eq - item);
+            ok = x86_cpu_set_feature(cpu, type, name, eq + 1, errp);
+        } else {
+            ok = x86_cpu_set_feature(cpu, type, item, "on", errp);
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *x86_cpu_feature_get(X86CPU *cpu, const char *name)
+{
+    return g_hash_table_lookup(cpu->features, name);
+}
+
+bool x86_cpu_feature_enabled(X86CPU *cpu, const char *name, bool def)
+{
+    const char *v = x86_cpu_feature_get(cpu, name);
+    bool b;
+
+    if (!v || !kite_parse_bool(v, &b)) {
+        return def;
+    }
+    return b;
+}
+
+static void x86_cpu_list(void)
+{
+    printf("Available CPUs:\n");
+    for (size_t i = 0; i < x86_cpu_models_count; i++) {
+        printf("x86 %-20s  %s\n", x86_cpu_models[i].name,
+               x86_cpu_models[i].desc);
+    }
+    printf("\nRecognized CPUID flags:\n");
+    GString *line = g_string_new("  ");
+    for (const char *const *f = x86_cpu_flag_names; *f; f++) {
+        if (line->len > 2 && line->len + 1 + strlen(*f) > 75) {
+            printf("%s\n", line->str);
+            g_string_assign(line, "  ");
+        }
+        if (line->len > 2) {
+            g_string_append_c(line, ' ');
+        }
+        g_string_append(line, *f);
+    }
+    if (line->len > 2) {
+        printf("%s\n", line->str);
+    }
+    g_string_free(line, true);
+}
+
+static void x86_cpu_instance_init(Object *obj)
+{
+    X86CPU *cpu = X86_CPU(obj);
+    X86CPUClass *xcc = X86_CPU_GET_CLASS(obj);
+
+    cpu->model = xcc->model;
+    cpu->features = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          g_free);
+}
+
+static void x86_cpu_instance_finalize(Object *obj)
+{
+    X86CPU *cpu = X86_CPU(obj);
+
+    g_hash_table_destroy(cpu->features);
+}
+
+static void x86_cpu_class_init(ObjectClass *oc, const void *data)
+{
+    CPUClass *cc = (CPUClass *)oc;
+    DeviceClass *dc = (DeviceClass *)oc;
+
+    cc->parse_features = x86_cpu_parse_features;
+    dc->user_creatable = false;
+    dc->category = "cpu";
+}
+
+static void x86_cpu_model_class_init(ObjectClass *oc, const void *data)
+{
+    X86CPUClass *xcc = (X86CPUClass *)oc;
+    DeviceClass *dc = (DeviceClass *)oc;
+
+    xcc->model = data;
+    dc->desc = xcc->model->desc;
+}
+
+static void x86_cpu_register_types(void)
+{
+    static const TypeInfo base = {
+        .name = TYPE_X86_CPU,
+        .parent = TYPE_CPU,
+        .abstract = true,
+        .instance_size = sizeof(X86CPU),
+        .class_size = sizeof(X86CPUClass),
+        .class_init = x86_cpu_class_init,
+        .instance_init = x86_cpu_instance_init,
+        .instance_finalize = x86_cpu_instance_finalize,
+    };
+    /* The type table keeps these for the life of the process. */
+    TypeInfo *models = g_new0(TypeInfo, x86_cpu_models_count);
+
+    type_register(&base);
+    for (size_t i = 0; i < x86_cpu_models_count; i++) {
+        models[i] = (TypeInfo) {
+            .name = g_strdup_printf("%s-" TYPE_X86_CPU,
+                                    x86_cpu_models[i].name),
+            .parent = TYPE_X86_CPU,
+            .class_init = x86_cpu_model_class_init,
+            .class_data = &x86_cpu_models[i],
+        };
+        type_register(&models[i]);
+    }
+}
+
+type_init(x86_cpu_register_types)

@@ -1,0 +1,228 @@
+/*
+ * x86 arch hooks of the KVM accelerator: the in-kernel irqchip and PIT,
+ * CPUID from KVM_GET_SUPPORTED_CPUID with per-vCPU APIC ids, and the
+ * register state a vCPU starts from.
+ */
+#include "kite/kvm/kvm.h"
+#include "kite/kvm/kvm-ioctl.h"
+#include "kite/i386/x86-boot.h"
+#include <errno.h>
+
+#define TSS_ADDR 0xfffbd000
+#define IDENTITY_MAP_ADDR 0xfffbc000ULL
+#define CPUID_MAX_ENTRIES 256
+
+X86BootState x86_boot_state;
+
+typedef struct X86KvmVm {
+    struct kvm_cpuid2 *supported;
+} X86KvmVm;
+
+typedef struct X86KvmVcpu {
+    struct kvm_cpuid2 *cpuid;
+} X86KvmVcpu;
+
+static struct kvm_cpuid2 *get_supported_cpuid(int sys_fd, GError **errp)
+{
+    /* The kernel says E2BIG until the buffer is large enough. */
+    for (unsigned n = 64; n <= 4096; n *= 2) {
+        struct kvm_cpuid2 *c = kvm_alloc0(sizeof(*c) + n * sizeof(c->entries[0]));
+
+        if (!c) {
+            g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                        "kvm: out of memory reading CPUID");
+            return NULL;
+        }
+        c->nent = n;
+        if (kvm_ioctl_call(sys_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+            return c;
+        }
+        g_free(c);
+        if (errno != E2BIG) {
+            g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                        "kvm: KVM_GET_SUPPORTED_CPUID failed: %s", g_strerror(errno));
+            return NULL;
+        }
+    }
+    g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                "kvm: KVM_GET_SUPPORTED_CPUID wants too many entries");
+    return NULL;
+}
+
+bool kvm_arch_vm_init(KVMState *s, GError **errp)
+{
+    X86KvmVm *vm = kvm_alloc0(sizeof(*vm));
+    uint64_t identity = IDENTITY_MAP_ADDR;
+    struct kvm_pit_config pit = { .flags = 0 };
+
+    if (!vm) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: out of memory creating the VM");
+        return false;
+    }
+    /* Intel VMX needs these pages for real mode; AMD ignores them. */
+    if (kvm_ioctl_call(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0 ||
+        kvm_ioctl_int(s->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: setting the TSS and identity map failed: %s",
+                    g_strerror(errno));
+        goto fail;
+    }
+    if (kvm_ioctl_int(s->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: creating the in-kernel irqchip failed: %s",
+                    g_strerror(errno));
+        goto fail;
+    }
+    s->irqchip = true;
+    if (kvm_ioctl_call(s->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: creating the in-kernel PIT failed: %s", g_strerror(errno));
+        goto fail;
+    }
+    vm->supported = get_supported_cpuid(s->sys_fd, errp);
+    if (!vm->supported) {
+        goto fail;
+    }
+    s->arch = vm;
+    return true;
+
+fail:
+    g_free(vm);
+    return false;
+}
+
+void kvm_arch_vm_destroy(KVMState *s)
+{
+    X86KvmVm *vm = s->arch;
+
+    if (vm) {
+        g_free(vm->supported);
+        g_free(vm);
+        s->arch = NULL;
+    }
+}
+
+/* CPUID for vCPU @index: what KVM supports, with this vCPU's APIC id. */
+static struct kvm_cpuid2 *build_cpuid(X86KvmVm *vm, unsigned index, unsigned ncpus)
+{
+    size_t n = vm->supported->nent;
+    struct kvm_cpuid2 *c = kvm_alloc0(sizeof(*c) + n * sizeof(c->entries[0]));
+
+    if (!c) {
+        return NULL;
+    }
+    c->nent = n;
+    memcpy(c->entries, vm->supported->entries, n * sizeof(c->entries[0]));
+    for (size_t i = 0; i < n; i++) {
+        struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+        switch (e->function) {
+        case 1:
+            /* EBX[31:24] initial APIC id, [23:16] logical processors. */
+            e->ebx = (e->ebx & 0xffff) | (MIN(ncpus, 255u) << 16) | (index << 24);
+            if (ncpus > 1) {
+                e->edx |= 1u << 28;   /* HTT: the count above is valid */
+            }
+            break;
+        case 0xb:
+        case 0x1f:
+            e->edx = index;           /* x2APIC id */
+            break;
+        default:
+            break;
+        }
+    }
+    return c;
+}
+
+bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
+{
+    X86KvmVm *vm = v->s->arch;
+    X86KvmVcpu *a = kvm_alloc0(sizeof(*a));
+    unsigned ncpus = MAX(1, cpu_count());
+
+    if (!a || !(a->cpuid = build_cpuid(vm, v->index, ncpus))) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: out of memory creating vCPU %d", v->index);
+        goto fail;
+    }
+    if (kvm_ioctl_call(v->fd, KVM_SET_CPUID2, a->cpuid) < 0) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: vCPU %d: KVM_SET_CPUID2 failed: %s", v->index,
+                    g_strerror(errno));
+        goto fail;
+    }
+    /* The kernel's register state of a new vCPU is the architectural
+     * reset state; the boot CPU then starts where the loader says. */
+    if (kvm_ioctl_call(v->fd, KVM_GET_SREGS, &v->reset_sregs) < 0 ||
+        kvm_ioctl_call(v->fd, KVM_GET_REGS, &v->reset_regs) < 0) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: vCPU %d: reading registers failed: %s", v->index,
+                    g_strerror(errno));
+        goto fail;
+    }
+    if (v->index == 0 && x86_boot_state.mode == X86_BOOT_MULTIBOOT) {
+        struct kvm_segment code = {
+            .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 0xb,
+            .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+        };
+        struct kvm_segment data = code;
+
+        data.selector = 0x18;
+        data.type = 0x3;
+        v->reset_sregs.cs = code;
+        v->reset_sregs.ds = v->reset_sregs.es = v->reset_sregs.fs =
+            v->reset_sregs.gs = v->reset_sregs.ss = data;
+        v->reset_sregs.cr0 = 0x11;   /* PE | ET, paging off (Multiboot 3.2) */
+        memset(&v->reset_regs, 0, sizeof(v->reset_regs));
+        v->reset_regs.rflags = 0x2;
+        v->reset_regs.rip = x86_boot_state.entry;
+        v->reset_regs.rax = x86_boot_state.eax;
+        v->reset_regs.rbx = x86_boot_state.ebx;
+    }
+    v->arch = a;
+    return true;
+
+fail:
+    if (a) {
+        g_free(a->cpuid);
+        g_free(a);
+    }
+    return false;
+}
+
+void kvm_arch_vcpu_destroy(KvmVcpu *v)
+{
+    X86KvmVcpu *a = v->arch;
+
+    if (a) {
+        g_free(a->cpuid);
+        g_free(a);
+        v->arch = NULL;
+    }
+}
+
+bool kvm_arch_handle_exit(KvmVcpu *v)
+{
+    return false;
+}
+
+void kvm_arch_dump_state(KvmVcpu *v, FILE *out)
+{
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+
+    if (kvm_ioctl_call(v->fd, KVM_GET_REGS, &r) < 0 ||
+        kvm_ioctl_call(v->fd, KVM_GET_SREGS, &sr) < 0) {
+        fprintf(out, "  (registers unavailable: %s)\n", g_strerror(errno));
+        return;
+    }
+    fprintf(out, "  RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n"
+            "  RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx\n"
+            "  RIP=%016llx RFLAGS=%08llx\n"
+            "  CS=%04x base %016llx  CR0=%08llx CR3=%016llx CR4=%08llx EFER=%08llx\n",
+            r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.rip,
+            r.rflags, sr.cs.selector, sr.cs.base, sr.cr0, sr.cr3, sr.cr4,
+            sr.efer);
+}

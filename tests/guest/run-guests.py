@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Run the freestanding x86 test kernels on Kite with -accel kvm, all in
+one scripts/kvm-run batch (one emulated-host boot), and report TAP.
+
+Usage: run-guests.py KVM_RUN KITE_BINARY KERNEL_DIR
+
+Each case names a kernel, extra Kite options, the exit status Kite must
+end with ((code << 1) | 1 from isa-debug-exit: 1 = all checks passed)
+and a line the guest must print on the serial console.
+"""
+import os, re, subprocess, sys, tempfile
+
+CASES = [
+    # name, kernel, extra options, status, serial text
+    ('port-and-mmio-exits', 'exits', ['-device', 'virtio-balloon-pci'], 1,
+     'exits: balloon at devfn'),
+    ('cpuid', 'cpuid', [], 1, 'cpuid: vendor'),
+    ('cpuid-smp2', 'cpuid', ['-smp', '2'], 1, 'cpuid: vendor'),
+    ('debug-exit-status', 'exitcode', [], 0x43, 'exitcode: leaving with 0x21'),
+    ('multiboot-info', 'multiboot', ['-append', 'kite-test-arg=42'], 1,
+     "multiboot: cmdline"),
+]
+
+
+def main():
+    kvm_run, kite, kdir = sys.argv[1:4]
+    lines = []
+    for name, kernel, extra, _, _ in CASES:
+        argv = [kite, '-M', 'microvm', '-m', '64M', '-accel', 'kvm',
+                '-display', 'none', '-nodefaults', '-serial', 'stdio',
+                '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
+                '-kernel', os.path.join(kdir, kernel + '.elf')] + extra
+        # Bound each guest so a hang costs seconds, not the whole run.
+        lines.append('timeout 60 ' + ' '.join("'%s'" % a for a in argv))
+    with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
+        f.write('\n'.join(lines) + '\n')
+        batch = f.name
+    p = subprocess.run([kvm_run, '--batch', batch], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    os.unlink(batch)
+    out = p.stdout.decode('utf-8', 'replace')
+    print('1..%d' % len(CASES))
+    if p.returncode == 77:
+        why = p.stderr.decode('utf-8', 'replace').strip().splitlines()
+        why = why[-1] if why else 'kvm-run cannot work here'
+        for i, case in enumerate(CASES):
+            print('ok %d - %s # SKIP %s' % (i + 1, case[0], why))
+        return 0
+    blocks = {}
+    for m in re.finditer(r'^=== \[(\d+)\] \$ .*?\n(.*?)^=== \[\1\] exit status (-?\d+)$',
+                         out, re.S | re.M):
+        blocks[int(m.group(1)) - 1] = (m.group(2), int(m.group(3)))
+    failed = 0
+    for i, (name, _, _, want_status, want_text) in enumerate(CASES):
+        text, status = blocks.get(i, ('', None))
+        ok = status == want_status and want_text in text
+        print('%s %d - %s (exit status %s, want %d)' %
+              ('ok' if ok else 'not ok', i + 1, name, status, want_status))
+        if not ok:
+            failed += 1
+            for l in (text or out[-2000:] + p.stderr.decode('utf-8', 'replace')[-2000:]).splitlines():
+                print('# ' + l)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
