@@ -8,13 +8,23 @@ static const Property file_backend_props[] = {
     { .name = "mem-path", .kind = PROP_KIND_STRING,
       .offset = offsetof(HostMemoryBackend, mem_path),
       .description = "File to be used as backing store" },
+    { .name = "readonly", .kind = PROP_KIND_BOOL,
+      .offset = offsetof(HostMemoryBackend, readonly),
+      .description = "Open and map the file read-only (guest RAM is ROM)",
+      .has_default = true, .defval.b = false },
+    { .name = "discard-data", .kind = PROP_KIND_BOOL,
+      .offset = offsetof(HostMemoryBackend, discard_data),
+      .description = "Discard the file's contents when the backend goes",
+      .has_default = true, .defval.b = false },
     DEFINE_PROP_END_OF_LIST(),
 };
 
 static bool file_backend_complete(Object *obj, GError **errp)
 {
     HostMemoryBackend *b = HOST_MEMORY_BACKEND(obj);
-    RAMBlockParams params = { .share = b->share, .mem_path = b->mem_path };
+    RAMBlockParams params = {
+        .share = b->share, .mem_path = b->mem_path, .readonly = b->readonly,
+    };
 
     /* QEMU's -object parser checks the size first, then the path. */
     if (b->size_set && !b->mem_path) {

@@ -16,6 +16,10 @@ typedef struct HostMemoryBackend {
     bool prealloc;
     bool merge;
     bool dump;
+    bool reserve;
+    bool seal;               /* memfd */
+    bool readonly;           /* file */
+    bool discard_data;       /* file: drop the contents when destroyed */
     char *mem_path;          /* file */
     bool hugetlb;            /* memfd */
     uint64_t hugetlbsize;    /* memfd */

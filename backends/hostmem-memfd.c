@@ -17,6 +17,10 @@ static const Property memfd_backend_props[] = {
       .offset = offsetof(HostMemoryBackend, hugetlbsize),
       .description = "Huge pages size (ex: 2M, 1G)",
       .has_default = true, .defval.u = 0 },
+    { .name = "seal", .kind = PROP_KIND_BOOL,
+      .offset = offsetof(HostMemoryBackend, seal),
+      .description = "Seal growing & shrinking",
+      .has_default = true, .defval.b = true },
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -26,6 +30,7 @@ static bool memfd_backend_complete(Object *obj, GError **errp)
     RAMBlockParams params = {
         .share = b->share, .memfd = true,
         .hugetlb = b->hugetlb, .hugetlbsize = b->hugetlbsize,
+        .seal = b->seal,
     };
 
     return host_memory_backend_alloc(obj, &params, errp);

@@ -48,6 +48,10 @@ static const Property host_memory_backend_props[] = {
       .offset = offsetof(HostMemoryBackend, dump),
       .description = "Set to 'off' to exclude from core dump",
       .has_default = true, .defval.b = true },
+    { .name = "reserve", .kind = PROP_KIND_BOOL,
+      .offset = offsetof(HostMemoryBackend, reserve),
+      .description = "Reserve swap space (or huge pages) if applicable",
+      .has_default = true, .defval.b = true },
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -76,6 +80,11 @@ static void host_memory_backend_finalize(Object *obj)
 {
     HostMemoryBackend *b = HOST_MEMORY_BACKEND(obj);
 
+    if (b->ram_block && b->discard_data && b->ram_block->ref == 1) {
+        /* discard-data=on: the file's contents are not worth keeping;
+         * failing here only means the data stays */
+        ram_block_discard_range(b->ram_block, 0, b->ram_block->size, NULL);
+    }
     ram_block_unref(b->ram_block);
     b->ram_block = NULL;
 }
@@ -119,6 +128,7 @@ bool host_memory_backend_alloc(Object *obj, RAMBlockParams *params,
     params->prealloc = b->prealloc;
     params->merge = b->merge;
     params->dontdump = !b->dump;
+    params->noreserve = !b->reserve;
     b->ram_block = ram_block_new(params, errp);
     return b->ram_block != NULL;
 }

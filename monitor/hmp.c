@@ -256,6 +256,8 @@ static void monitor_hmp_event(void *opaque, ChardevEvent event)
     }
 }
 
+static GPtrArray *hmp_monitors;   /* MonitorHMP *, live until exit */
+
 bool monitor_hmp_new(Chardev *chr, GError **errp)
 {
     MonitorHMP *mon = g_new0(MonitorHMP, 1);
@@ -268,5 +270,9 @@ bool monitor_hmp_new(Chardev *chr, GError **errp)
         g_free(mon);
         return false;
     }
+    if (!hmp_monitors) {
+        hmp_monitors = g_ptr_array_new();
+    }
+    g_ptr_array_add(hmp_monitors, mon);
     return true;
 }

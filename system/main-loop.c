@@ -121,6 +121,8 @@ int main_loop_run(void)
     static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
     guint sources[ARRAY_SIZE(signals)];
 
+    loop_done = false;
+    loop_status = 0;
     /* A peer that goes away must not kill us with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
     for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {

@@ -104,6 +104,8 @@ void memory_region_init_ram_internal(MemoryRegion *mr, Object *owner,
 {
     region_init_common(mr, owner, name, rb ? rb->size : 0, MR_RAM);
     mr->ram_block = rb;
+    /* read-only host memory: guest writes must never reach it */
+    mr->readonly = rb && rb->readonly;
 }
 
 void memory_region_init_alias(MemoryRegion *mr, Object *owner,
@@ -167,7 +169,9 @@ static void address_space_update(AddressSpace *as);
 
 void memory_region_transaction_commit(void)
 {
-    g_assert(transaction_depth > 0);
+    if (transaction_depth == 0) {
+        return;     /* unbalanced commit: nothing to finish */
+    }
     if (--transaction_depth > 0 || !update_pending) {
         return;
     }
@@ -258,8 +262,8 @@ void memory_region_set_address(MemoryRegion *mr, hwaddr addr)
 void memory_region_set_size(MemoryRegion *mr, uint64_t size)
 {
     /* A RAM region cannot outgrow the host memory behind it. */
-    if (mr->kind == MR_RAM && mr->ram_block && size > mr->ram_block->size) {
-        size = mr->ram_block->size;
+    if (mr->kind == MR_RAM) {
+        size = MIN(size, mr->ram_block ? mr->ram_block->size : 0);
     }
     if (mr->size == size) {
         return;
@@ -272,6 +276,9 @@ void memory_region_set_size(MemoryRegion *mr, uint64_t size)
 
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly)
 {
+    if (mr->kind == MR_RAM && mr->ram_block && mr->ram_block->readonly) {
+        readonly = true;
+    }
     if (mr->readonly == readonly) {
         return;
     }
@@ -400,7 +407,10 @@ FlatView *address_space_get_flatview(AddressSpace *as)
     FlatView *fv;
 
     g_mutex_lock(&view_lock);
-    fv = as->view;
+    /* a destroyed space dispatches through a permanent empty view */
+    static FlatView empty_view = { .ref = 1 };
+
+    fv = as->view ? as->view : &empty_view;
     flatview_ref(fv);
     g_mutex_unlock(&view_lock);
     return fv;

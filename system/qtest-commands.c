@@ -14,6 +14,15 @@
 #include <errno.h>
 #include <stdlib.h>
 
+uint64_t qtest_max_data = QTEST_MAX_DATA;
+uint64_t qtest_max_memset = QTEST_MAX_MEMSET;
+
+void qtest_set_size_limits(uint64_t max_data, uint64_t max_memset)
+{
+    qtest_max_data = MIN(max_data, QTEST_MAX_DATA);
+    qtest_max_memset = MIN(max_memset, QTEST_MAX_MEMSET);
+}
+
 /* ---- argument parsing ---- */
 
 static bool arg_present(gchar **words, int idx, GString *reply,
@@ -248,7 +257,7 @@ static void cmd_read(gchar **words, GString *reply)
     g_autofree uint8_t *buf = NULL;
 
     if (!arg_u64(words, 1, reply, "ADDR", &addr) ||
-        !arg_size(words, 2, reply, QTEST_MAX_DATA, &len)) {
+        !arg_size(words, 2, reply, qtest_max_data, &len)) {
         return;
     }
     if (len == 0) {
@@ -278,7 +287,7 @@ static void cmd_write(gchar **words, GString *reply)
     g_autofree uint8_t *buf = NULL;
 
     if (!arg_u64(words, 1, reply, "ADDR", &addr) ||
-        !arg_size(words, 2, reply, QTEST_MAX_DATA, &len) ||
+        !arg_size(words, 2, reply, qtest_max_data, &len) ||
         !arg_present(words, 3, reply, "DATA")) {
         return;
     }
@@ -322,7 +331,7 @@ static void cmd_b64read(gchar **words, GString *reply)
     g_autofree char *b64 = NULL;
 
     if (!arg_u64(words, 1, reply, "ADDR", &addr) ||
-        !arg_size(words, 2, reply, QTEST_MAX_DATA, &len)) {
+        !arg_size(words, 2, reply, qtest_max_data, &len)) {
         return;
     }
     buf = g_malloc0(len ? len : 1);
@@ -360,7 +369,7 @@ static void cmd_b64write(gchar **words, GString *reply)
     g_autofree uint8_t *buf = NULL;
 
     if (!arg_u64(words, 1, reply, "ADDR", &addr) ||
-        !arg_size(words, 2, reply, QTEST_MAX_DATA, &len) ||
+        !arg_size(words, 2, reply, qtest_max_data, &len) ||
         !arg_present(words, 3, reply, "DATA")) {
         return;
     }
@@ -384,7 +393,7 @@ static void cmd_memset(gchar **words, GString *reply)
     uint8_t chunk[4096];
 
     if (!arg_u64(words, 1, reply, "ADDR", &addr) ||
-        !arg_size(words, 2, reply, QTEST_MAX_MEMSET, &len) ||
+        !arg_size(words, 2, reply, qtest_max_memset, &len) ||
         !arg_u64(words, 3, reply, "VALUE", &byte)) {
         return;
     }
@@ -471,6 +480,20 @@ static void qtest_irq_handler(void *opaque, int n, int level)
     }
 }
 
+/* The device's GPIO list @name (NULL: unnamed), or NULL.  Unlike
+ * qdev_get_named_gpio_list this never creates one: names come from the
+ * client. */
+static NamedGPIOList *find_gpio_list(DeviceState *dev, const char *name)
+{
+    for (NamedGPIOList *l = dev->gpios; l; l = l->next) {
+        if ((!l->name && !name) || (l->name && name &&
+                                    strcmp(l->name, name) == 0)) {
+            return l;
+        }
+    }
+    return NULL;
+}
+
 static DeviceState *find_device(const char *path)
 {
     Object *obj = object_resolve_path(path, NULL);
@@ -509,7 +532,7 @@ static void cmd_irq_intercept(gchar **words, GString *reply)
     if (!irq_levels) {
         irq_levels = g_array_new(FALSE, TRUE, sizeof(int));
     }
-    ngl = qdev_get_named_gpio_list(dev, name);
+    ngl = find_gpio_list(dev, name);
     if (ngl && out) {
         for (int i = 0; i < ngl->num_out; i++) {
             qemu_irq icpt = qemu_allocate_irq(qtest_irq_handler,
@@ -546,7 +569,7 @@ static void cmd_set_irq_in(gchar **words, GString *reply)
         return;
     }
     name = strcmp(words[2], "unnamed") == 0 ? NULL : words[2];
-    ngl = qdev_get_named_gpio_list(dev, name);
+    ngl = find_gpio_list(dev, name);
     if (!ngl || num < 0 || num >= ngl->num_in) {
         g_string_printf(reply, "FAIL %s: no GPIO input %s[%d]", words[0],
                         words[2], num);

@@ -4,10 +4,14 @@
 
 #include "kite/common.h"
 
-/* Largest SIZE accepted by read/write/b64read/b64write (bytes). */
+/* Default largest SIZE accepted by read/write/b64read/b64write (bytes). */
 #define QTEST_MAX_DATA (64 * MiB)
-/* Largest SIZE accepted by memset (it needs no buffer of that size). */
+/* Default largest SIZE accepted by memset (it needs no buffer that big). */
 #define QTEST_MAX_MEMSET (1 * GiB)
+
+/* The limits in force (see qtest_set_size_limits). */
+extern uint64_t qtest_max_data;
+extern uint64_t qtest_max_memset;
 
 /* Register the built-in commands (idempotent). */
 void qtest_commands_init(void);

@@ -88,9 +88,10 @@ void qtest_send_async(const char *line)
 void qtest_register_command(const char *name, QtestCommandFn *fn)
 {
     if (!qtest_commands) {
-        qtest_commands = g_hash_table_new(g_str_hash, g_str_equal);
+        qtest_commands = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
     }
-    g_hash_table_insert(qtest_commands, (gpointer)name, (gpointer)fn);
+    g_hash_table_insert(qtest_commands, g_strdup(name), (gpointer)fn);
 }
 
 /* Run one request; returns what to send (each line newline-terminated). */

@@ -43,7 +43,8 @@ static bool is_power_of_2(uint64_t v)
 
 /* Open (or create) the file behind a mem-path; a directory gets a fresh
  * unlinked file, as hugetlbfs mount points are usually given. */
-static int open_mem_path(const char *path, const char *name, GError **errp)
+static int open_mem_path(const char *path, const char *name, bool readonly,
+                         GError **errp)
 {
     struct stat st;
     int fd;
@@ -66,7 +67,8 @@ static int open_mem_path(const char *path, const char *name, GError **errp)
         unlink(tmpl);
         return fd;
     }
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd = readonly ? open(path, O_RDONLY | O_CLOEXEC)
+                  : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         kite_error_set(errp, "can't open backing store %s for guest RAM: %s",
                        path, g_strerror(errno));
@@ -92,7 +94,7 @@ static bool page_size_of_fd(int fd, uint64_t *page_size, bool *hugetlbfs)
 
 static int create_memfd(const RAMBlockParams *p, GError **errp)
 {
-    unsigned flags = MFD_CLOEXEC;
+    unsigned flags = MFD_CLOEXEC | (p->seal ? MFD_ALLOW_SEALING : 0);
     int fd;
 
     if (p->hugetlb) {
@@ -113,6 +115,16 @@ static int create_memfd(const RAMBlockParams *p, GError **errp)
                        g_strerror(errno));
     }
     return fd;
+}
+
+/* Once sized, the memfd may not grow or shrink under the guest. */
+static bool seal_memfd(int fd, GError **errp)
+{
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL)) {
+        kite_error_set(errp, "failed to seal memfd: %s", g_strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 /* Fault every page in now.  MADV_POPULATE_WRITE reports failure (e.g. no
@@ -155,7 +167,7 @@ RAMBlock *ram_block_new(const RAMBlockParams *p, GError **errp)
     }
     if (p->mem_path) {
         kind = RAM_KIND_FILE;
-        fd = open_mem_path(p->mem_path, name, errp);
+        fd = open_mem_path(p->mem_path, name, p->readonly, errp);
     } else if (p->memfd) {
         kind = RAM_KIND_MEMFD;
         fd = create_memfd(p, errp);
@@ -182,7 +194,14 @@ RAMBlock *ram_block_new(const RAMBlockParams *p, GError **errp)
                            name, g_strerror(errno));
             goto fail_fd;
         }
-        if ((uint64_t)st.st_size < mapped && ftruncate(fd, mapped) != 0) {
+        if (p->readonly && (uint64_t)st.st_size < p->size) {
+            kite_error_set(errp, "backing store %s is smaller than the "
+                           "requested size 0x%" PRIx64 " and is read-only",
+                           p->mem_path, p->size);
+            goto fail_fd;
+        }
+        if ((uint64_t)st.st_size < mapped && !p->readonly &&
+            ftruncate(fd, mapped) != 0) {
             kite_error_set(errp, "can't resize backing store of '%s' to "
                            "%" PRIu64 " bytes: %s", name, mapped,
                            g_strerror(errno));
@@ -190,13 +209,13 @@ RAMBlock *ram_block_new(const RAMBlockParams *p, GError **errp)
         }
     }
 
-    if (fd >= 0) {
-        flags = p->share ? MAP_SHARED : MAP_PRIVATE;
-    } else {
-        flags = (p->share ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
-                MAP_NORESERVE;
+    if (kind == RAM_KIND_MEMFD && p->seal && !seal_memfd(fd, errp)) {
+        goto fail_fd;
     }
-    void *host = mmap(NULL, mapped, PROT_READ | PROT_WRITE, flags, fd, 0);
+    flags = (p->share ? MAP_SHARED : MAP_PRIVATE) |
+            (fd < 0 ? MAP_ANONYMOUS : 0) | (p->noreserve ? MAP_NORESERVE : 0);
+    void *host = mmap(NULL, mapped,
+                      PROT_READ | (p->readonly ? 0 : PROT_WRITE), flags, fd, 0);
     if (host == MAP_FAILED) {
         /* QEMU's words; the size is what usually went wrong */
         kite_error_set(errp, "unable to map backing store for guest RAM: %s",
@@ -213,6 +232,7 @@ RAMBlock *ram_block_new(const RAMBlockParams *p, GError **errp)
     rb->page_size = page_size;
     rb->kind = kind;
     rb->shared = p->share;
+    rb->readonly = p->readonly;
     rb->ref = 1;
 
     /* Advice is best effort: failing to merge or to stay out of core
@@ -223,7 +243,7 @@ RAMBlock *ram_block_new(const RAMBlockParams *p, GError **errp)
     if (p->dontdump) {
         madvise(host, mapped, MADV_DONTDUMP);
     }
-    if (p->prealloc && !prealloc(rb, errp)) {
+    if (p->prealloc && !p->readonly && !prealloc(rb, errp)) {
         ram_block_unref(rb);
         return NULL;
     }
@@ -277,6 +297,11 @@ bool ram_block_discard_range(RAMBlock *rb, uint64_t offset, uint64_t len,
 {
     if (len == 0) {
         return true;
+    }
+    if (rb->readonly) {
+        kite_error_set(errp, "can't discard in read-only RAM block '%s'",
+                       rb->name);
+        return false;
     }
     if (offset > rb->size || len > rb->size - offset) {
         kite_error_set(errp, "discard of 0x%" PRIx64 "+0x%" PRIx64 " is "

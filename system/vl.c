@@ -517,6 +517,7 @@ static MachineClass *select_machine(void)
 static struct {
     uint64_t ram_size, maxram_size, slots;
     unsigned smp_cpus, max_cpus;
+    unsigned sockets, dies, cores, threads;
 } sizes;
 
 /* -m [size=]SIZE[,slots=N][,maxmem=SIZE] */
@@ -566,10 +567,8 @@ static void parse_memory(MachineClass *mc)
                 "(0x%" PRIx64 ") must be at least the initial memory size "
                 "(0x%" PRIx64 ")", maxmem, size);
     }
-    if (kite_opts_has(opts, "maxmem") && maxmem > size && !slots) {
-        vl_fail(NULL, "invalid value of maxmem: memory hotplug needs "
-                "slots=N (maxmem 0x%" PRIx64 " > size 0x%" PRIx64 ")",
-                maxmem, size);
+    if (slots && !kite_opts_has(opts, "maxmem")) {
+        vl_fail(NULL, "slots specified but no max-size");
     }
     sizes.ram_size = size;
     sizes.maxram_size = maxmem;
@@ -585,11 +584,12 @@ static void parse_smp(MachineClass *mc)
                                         NULL };
     uint64_t v[7] = { 0 };
     bool given[7] = { false };
-    uint64_t cpus, maxcpus, sockets, dies, cores, threads, product;
+    uint64_t cpus, maxcpus, sockets, dies, clusters, cores, threads, product;
     KiteOpts *opts;
 
     sizes.smp_cpus = mc->has_cpus ? 1 : 0;
     sizes.max_cpus = sizes.smp_cpus;
+    sizes.sockets = sizes.dies = sizes.cores = sizes.threads = 1;
     if (!vl.smp) {
         return;
     }
@@ -615,25 +615,36 @@ static void parse_smp(MachineClass *mc)
     }
     kite_opts_free(opts);
 
-    dies = given[3] ? v[3] : 1;
-    threads = given[6] ? v[6] : 1;
-    cores = given[5] ? v[5] : 1;
-    maxcpus = given[1] ? v[1] : 0;
+    /* QEMU 7.2's rules for machines since 6.2: missing values are
+     * computed from maxcpus, preferring cores over sockets. */
     cpus = given[0] ? v[0] : 0;
-    if (given[2]) {
-        sockets = v[2];
+    maxcpus = given[1] ? v[1] : 0;
+    sockets = given[2] ? v[2] : 0;
+    dies = given[3] ? v[3] : 1;
+    clusters = given[4] ? v[4] : 1;
+    cores = given[5] ? v[5] : 0;
+    threads = given[6] ? v[6] : 0;
+    if (!cpus && !maxcpus) {
+        sockets = sockets ? sockets : 1;
+        cores = cores ? cores : 1;
+        threads = threads ? threads : 1;
     } else {
-        /* Like QEMU on x86: fill the sockets from the CPU count. */
-        uint64_t n = maxcpus ? maxcpus : (cpus ? cpus : 1);
-        sockets = MAX(1, n / (dies * cores * threads));
+        maxcpus = maxcpus ? maxcpus : cpus;
+        if (!cores) {
+            sockets = sockets ? sockets : 1;
+            threads = threads ? threads : 1;
+            cores = maxcpus / (sockets * dies * clusters * threads);
+        } else if (!sockets) {
+            threads = threads ? threads : 1;
+            sockets = maxcpus / (dies * clusters * cores * threads);
+        }
+        if (!threads) {
+            threads = maxcpus / (sockets * dies * clusters * cores);
+        }
     }
-    product = sockets * dies * cores * threads;
-    if (!maxcpus) {
-        maxcpus = product;
-    }
-    if (!cpus) {
-        cpus = maxcpus;
-    }
+    product = sockets * dies * clusters * cores * threads;
+    maxcpus = maxcpus ? maxcpus : product;
+    cpus = cpus ? cpus : maxcpus;
     if (product != maxcpus) {
         vl_fail(NULL, "Invalid CPU topology: product of the hierarchy must "
                 "match maxcpus: sockets (%" PRIu64 ") * dies (%" PRIu64
@@ -653,6 +664,10 @@ static void parse_smp(MachineClass *mc)
     }
     sizes.smp_cpus = mc->has_cpus ? cpus : 0;
     sizes.max_cpus = mc->has_cpus ? maxcpus : 0;
+    sizes.sockets = sockets;
+    sizes.dies = dies;
+    sizes.cores = cores * clusters;
+    sizes.threads = threads;
 }
 
 /* -cpu MODEL[,features]: `help`, or check that the model exists. */
@@ -744,6 +759,10 @@ static MachineState *create_machine(MachineClass *mc)
     }
     ms->smp_cpus = sizes.smp_cpus;
     ms->max_cpus = sizes.max_cpus;
+    ms->smp_sockets = sizes.sockets;
+    ms->smp_dies = sizes.dies;
+    ms->smp_cores = sizes.cores;
+    ms->smp_threads = sizes.threads;
     return ms;
 }
 
@@ -857,11 +876,11 @@ static void select_accels(void)
         g_auto(GStrv) names = g_strsplit(mopts.accel, ":", -1);
         for (char **n = names; *n; n++) {
             if (!strcmp(*n, "tcg") || !accel_find(*n)) {
-                vl_fail(mopts.accel_loc->loc, "%s",
-                        !strcmp(*n, "tcg")
-                        ? "software emulation is not supported; use "
-                          "accel=kvm or accel=qtest"
-                        : "invalid accelerator");
+                if (!strcmp(*n, "tcg")) {
+                    vl_fail(mopts.accel_loc->loc, "software emulation is "
+                            "not supported; use accel=kvm or accel=qtest");
+                }
+                vl_fail(mopts.accel_loc->loc, "invalid accelerator %s", *n);
             }
         }
         for (char **n = names; *n; n++) {
@@ -1116,6 +1135,24 @@ int kite_main(int argc, char **argv)
     collect_machine_opts();
     check_cpu_model();
     handle_device_help();
+    for (guint i = 0; i < vl.accel->len; i++) {
+        KiteOpts *opts = vl_parse_opts(g_ptr_array_index(vl.accel, i),
+                                       "accel");
+        if (kite_opts_wants_help(opts)) {
+            vl_print_accel_list();
+            vl_exit(0);
+        }
+        kite_opts_free(opts);
+    }
+    for (guint i = 0; i < vl.chardev->len; i++) {
+        KiteOpts *opts = vl_parse_opts(g_ptr_array_index(vl.chardev, i),
+                                       "backend");
+        if (kite_opts_wants_help(opts)) {
+            vl_print_chardev_list();
+            vl_exit(0);
+        }
+        kite_opts_free(opts);
+    }
     for (guint i = 0; i < vl.object->len; i++) {
         const VlOpt *o = g_ptr_array_index(vl.object, i);
         KiteOpts *opts = vl_parse_opts(o, "qom-type");

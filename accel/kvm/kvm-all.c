@@ -185,9 +185,6 @@ static bool kvm_accel_init(MachineState *ms, GError **errp)
     if (!the_kvm) {
         return false;
     }
-    if (!kvm_vm_attach_memory(the_kvm, address_space_memory(), errp)) {
-        return false;
-    }
     pci_set_msi_sender(kvm_msi_send);
     bql_install_main_loop_hook();
     return true;
@@ -195,8 +192,9 @@ static bool kvm_accel_init(MachineState *ms, GError **errp)
 
 static bool kvm_accel_start_vcpus(MachineState *ms, GError **errp)
 {
-    /* Slots for RAM the machine mapped since init. */
-    if (!kvm_slots_listener_take_error(&the_kvm->slots_listener, errp)) {
+    /* The machine has mapped its RAM: registering replays it as slots,
+     * and later layout changes follow through the listener. */
+    if (!kvm_vm_attach_memory(the_kvm, address_space_memory(), errp)) {
         return false;
     }
     for (int i = 0; i < cpu_count(); i++) {

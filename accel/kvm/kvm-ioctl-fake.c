@@ -2,13 +2,16 @@
  * Recording fake of the KVM syscall layer (see kvm-ioctl-fake.h).  It
  * models just enough of KVM for slot-table and lifecycle tests: fds,
  * capabilities, the vCPU mmap, and memory slots checked by the rules of
- * the KVM API documentation (4.35 KVM_SET_USER_MEMORY_REGION).
+ * the KVM API documentation (4.35 KVM_SET_USER_MEMORY_REGION).  vCPU
+ * threads call it concurrently, so one lock guards its state; it is not
+ * held while KVM_RUN waits or a test's handler runs.
  */
 #include "kite/kvm/kvm-ioctl-fake.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FAKE_PAGE 4096ULL
@@ -39,10 +42,27 @@ static struct {
     GHashTable *fds;         /* fd -> FakeFdKind */
     GHashTable *maps;        /* addr -> len */
     GHashTable *vms;         /* fd -> FakeVm */
+    GHashTable *runs;        /* vCPU fd -> its kvm_run mapping */
     FakeVm *last_vm;
     KvmFakeHandler handler;
     void *handler_opaque;
 } fake;
+
+static GMutex fake_lock;
+
+static void lock(void)
+{
+    g_mutex_lock(&fake_lock);
+}
+
+/* Unlock keeping errno, which callers return through. */
+static void unlock(void)
+{
+    int saved = errno;
+
+    g_mutex_unlock(&fake_lock);
+    errno = saved;
+}
 
 static void fake_slot_free(gpointer p)
 {
@@ -127,7 +147,7 @@ static int fd_kind(int fd)
     return GPOINTER_TO_INT(v);
 }
 
-static int fake_open(const char *path, int flags)
+static int fake_open_locked(const char *path)
 {
     KvmFakeCall *c = record(KVM_FAKE_OPEN, -1, 0, 0, path, strlen(path) + 1);
     int fd;
@@ -140,6 +160,16 @@ static int fake_open(const char *path, int flags)
     }
     fd = new_fd(FD_DEV);
     return finish(c, fd, errno);
+}
+
+static int fake_open(const char *path, int flags)
+{
+    int r;
+
+    lock();
+    r = fake_open_locked(path);
+    unlock();
+    return r;
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
@@ -280,33 +310,87 @@ static int fake_model_ioctl(int fd, int kind, unsigned long req, void *arg)
     }
 }
 
+/*
+ * KVM_RUN of an idle guest: it never exits by itself, only when the VMM
+ * sets immediate_exit or a signal arrives (both give EINTR and
+ * KVM_EXIT_INTR, as the kernel does).
+ */
+static int fake_run(struct kvm_run *run)
+{
+    for (;;) {
+        struct timespec ts = { 0, 1000000 };
+
+        if (run && __atomic_load_n(&run->immediate_exit, __ATOMIC_ACQUIRE)) {
+            break;
+        }
+        if (nanosleep(&ts, NULL) < 0 && errno == EINTR) {
+            break;
+        }
+    }
+    if (run) {
+        run->exit_reason = KVM_EXIT_INTR;
+    }
+    return -EINTR;
+}
+
 static int fake_ioctl(int fd, unsigned long req, void *arg)
 {
     size_t len = _IOC_DIR(req) != _IOC_NONE ? _IOC_SIZE(req) : 0;
-    KvmFakeCall *c = record(KVM_FAKE_IOCTL, fd, req, (uintptr_t)arg,
-                            len ? arg : NULL, len);
-    int kind, r;
+    KvmFakeHandler handler;
+    void *handler_opaque, *run;
+    unsigned idx;
+    int kind, r, err = 0;
 
-    if (injected_failure(c, req)) {
+    lock();
+    record(KVM_FAKE_IOCTL, fd, req, (uintptr_t)arg, len ? arg : NULL, len);
+    idx = fake.calls->len - 1;
+    if (injected_failure(&g_array_index(fake.calls, KvmFakeCall, idx), req)) {
+        unlock();
         return -1;
     }
     kind = fd_kind(fd);
     if (kind < 0) {
-        return finish(c, -1, EBADF);
+        r = finish(&g_array_index(fake.calls, KvmFakeCall, idx), -1, EBADF);
+        unlock();
+        return r;
     }
-    if (fake.handler) {
-        errno = 0;
-        r = fake.handler(fd, req, arg, fake.handler_opaque);
-        if (r != KVM_FAKE_UNHANDLED) {
-            return finish(c, r, errno);
+    handler = fake.handler;
+    handler_opaque = fake.handler_opaque;
+    run = g_hash_table_lookup(fake.runs, GINT_TO_POINTER(fd));
+    r = KVM_FAKE_UNHANDLED;
+    if (handler || (req == KVM_RUN && kind == FD_VCPU)) {
+        /* Both may block: let other threads use the fake meanwhile. */
+        unlock();
+        if (handler) {
+            errno = 0;
+            r = handler(fd, req, arg, handler_opaque);
+            err = errno;
+        }
+        if (r == KVM_FAKE_UNHANDLED && req == KVM_RUN && kind == FD_VCPU) {
+            r = fake_run(run);
+            err = -r;
+            r = -1;
+        }
+        lock();
+        if (!fake.calls || idx >= fake.calls->len) {
+            /* uninstalled or cleared meanwhile: nothing to record into */
+            unlock();
+            errno = err;
+            return r == KVM_FAKE_UNHANDLED ? 0 : r;
         }
     }
-    r = fake_model_ioctl(fd, kind, req, arg);
-    return r < 0 ? finish(c, -1, -r) : finish(c, r, 0);
+    if (r == KVM_FAKE_UNHANDLED) {
+        r = fake_model_ioctl(fd, kind, req, arg);
+        err = r < 0 ? -r : 0;
+        r = r < 0 ? -1 : r;
+    }
+    r = finish(&g_array_index(fake.calls, KvmFakeCall, idx), r, err);
+    unlock();
+    return r;
 }
 
-static void *fake_mmap(void *addr, size_t len, int prot, int flags, int fd,
-                       off_t offset)
+static void *fake_mmap_locked(void *addr, size_t len, int prot, int fd,
+                              off_t offset)
 {
     KvmFakeCall *c = record(KVM_FAKE_MMAP, fd, 0, len, NULL, 0);
     void *p;
@@ -325,11 +409,28 @@ static void *fake_mmap(void *addr, size_t len, int prot, int flags, int fd,
         return MAP_FAILED;
     }
     g_hash_table_insert(fake.maps, p, GSIZE_TO_POINTER(len));
+    g_hash_table_insert(fake.runs, GINT_TO_POINTER(fd), p);
     finish(c, 0, 0);
     return p;
 }
 
-static int fake_munmap(void *addr, size_t len)
+static void *fake_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                       off_t offset)
+{
+    void *p;
+
+    lock();
+    p = fake_mmap_locked(addr, len, prot, fd, offset);
+    unlock();
+    return p;
+}
+
+static gboolean maps_to(gpointer key, gpointer value, gpointer addr)
+{
+    return value == addr;
+}
+
+static int fake_munmap_locked(void *addr, size_t len)
 {
     KvmFakeCall *c = record(KVM_FAKE_MUNMAP, -1, 0, len, NULL, 0);
     gpointer v;
@@ -339,10 +440,21 @@ static int fake_munmap(void *addr, size_t len)
         return finish(c, -1, EINVAL);
     }
     g_hash_table_remove(fake.maps, addr);
+    g_hash_table_foreach_remove(fake.runs, maps_to, addr);
     return finish(c, munmap(addr, len), errno);
 }
 
-static int fake_close(int fd)
+static int fake_munmap(void *addr, size_t len)
+{
+    int r;
+
+    lock();
+    r = fake_munmap_locked(addr, len);
+    unlock();
+    return r;
+}
+
+static int fake_close_locked(int fd)
 {
     KvmFakeCall *c = record(KVM_FAKE_CLOSE, fd, 0, 0, NULL, 0);
 
@@ -350,11 +462,22 @@ static int fake_close(int fd)
         return finish(c, -1, EBADF);
     }
     g_hash_table_remove(fake.fds, GINT_TO_POINTER(fd));
+    g_hash_table_remove(fake.runs, GINT_TO_POINTER(fd));
     if (fake.last_vm && fake.last_vm->fd == fd) {
         fake.last_vm = NULL;
     }
     g_hash_table_remove(fake.vms, GINT_TO_POINTER(fd));
     return finish(c, close(fd), errno);
+}
+
+static int fake_close(int fd)
+{
+    int r;
+
+    lock();
+    r = fake_close_locked(fd);
+    unlock();
+    return r;
 }
 
 static const KvmIoctlOps fake_ops = {
@@ -370,6 +493,7 @@ void kvm_fake_install(void)
     if (fake.installed) {
         kvm_fake_uninstall();
     }
+    lock();
     memset(&fake, 0, sizeof(fake));
     fake.installed = true;
     fake.calls = g_array_new(FALSE, TRUE, sizeof(KvmFakeCall));
@@ -378,8 +502,11 @@ void kvm_fake_install(void)
     fake.fds = g_hash_table_new(NULL, NULL);
     fake.maps = g_hash_table_new(NULL, NULL);
     fake.vms = g_hash_table_new_full(NULL, NULL, NULL, fake_vm_free);
-    kvm_fake_set_cap(KVM_CAP_NR_MEMSLOTS, 32);
+    fake.runs = g_hash_table_new(NULL, NULL);
+    g_hash_table_insert(fake.caps, GINT_TO_POINTER(KVM_CAP_NR_MEMSLOTS),
+                        GINT_TO_POINTER(32));
     fake.prev = kvm_ioctl_set_ops(&fake_ops);
+    unlock();
 }
 
 void kvm_fake_uninstall(void)
@@ -387,7 +514,9 @@ void kvm_fake_uninstall(void)
     GHashTableIter it;
     gpointer k, v;
 
+    lock();
     if (!fake.installed) {
+        unlock();
         return;
     }
     kvm_ioctl_set_ops(fake.prev);
@@ -404,111 +533,155 @@ void kvm_fake_uninstall(void)
     g_hash_table_destroy(fake.fds);
     g_hash_table_destroy(fake.maps);
     g_hash_table_destroy(fake.vms);
+    g_hash_table_destroy(fake.runs);
     memset(&fake, 0, sizeof(fake));
+    unlock();
 }
 
 void kvm_fake_clear_calls(void)
 {
+    lock();
     g_array_set_size(fake.calls, 0);
     fake.counter = 0;
+    unlock();
 }
 
 void kvm_fake_fail_nth(unsigned n, int err)
 {
+    lock();
     fake.fail_n = n;
     fake.fail_err = err;
+    unlock();
 }
 
 void kvm_fake_fail_next(unsigned long req, int err)
 {
+    lock();
     fake.fail_req = req;
     fake.fail_req_err = err;
+    unlock();
 }
 
 void kvm_fake_set_cap(long cap, int value)
 {
+    lock();
     g_hash_table_insert(fake.caps, GINT_TO_POINTER(cap),
                         GINT_TO_POINTER(value));
+    unlock();
 }
 
 void kvm_fake_set_dirty(unsigned slot, const unsigned long *bits,
                         size_t nbits)
 {
-    FakeSlot *s;
+    FakeSlot *s = NULL;
     size_t npages;
 
-    if (!fake.last_vm) {
-        return;
+    lock();
+    if (fake.last_vm) {
+        s = g_hash_table_lookup(fake.last_vm->slots, GUINT_TO_POINTER(slot));
     }
-    s = g_hash_table_lookup(fake.last_vm->slots, GUINT_TO_POINTER(slot));
-    if (!s || !s->dirty) {
-        return;
-    }
-    npages = s->r.memory_size / FAKE_PAGE;
-    for (size_t i = 0; i < nbits && i < npages; i++) {
-        if (bits[i / 64] & (1UL << (i % 64))) {
-            s->dirty[i / 64] |= 1UL << (i % 64);
+    if (s && s->dirty) {
+        npages = s->r.memory_size / FAKE_PAGE;
+        for (size_t i = 0; i < nbits && i < npages; i++) {
+            if (bits[i / 64] & (1UL << (i % 64))) {
+                s->dirty[i / 64] |= 1UL << (i % 64);
+            }
         }
     }
+    unlock();
 }
 
 unsigned kvm_fake_counter(void)
 {
-    return fake.counter;
+    unsigned n;
+
+    lock();
+    n = fake.counter;
+    unlock();
+    return n;
 }
 
 void kvm_fake_set_handler(KvmFakeHandler fn, void *opaque)
 {
+    lock();
     fake.handler = fn;
     fake.handler_opaque = opaque;
+    unlock();
 }
 
 unsigned kvm_fake_ncalls(void)
 {
-    return fake.calls ? fake.calls->len : 0;
+    unsigned n;
+
+    lock();
+    n = fake.calls ? fake.calls->len : 0;
+    unlock();
+    return n;
 }
 
 const KvmFakeCall *kvm_fake_call(unsigned i)
 {
-    if (!fake.calls || i >= fake.calls->len) {
-        return NULL;
+    const KvmFakeCall *c = NULL;
+
+    lock();
+    if (fake.calls && i < fake.calls->len) {
+        c = &g_array_index(fake.calls, KvmFakeCall, i);
     }
-    return &g_array_index(fake.calls, KvmFakeCall, i);
+    unlock();
+    return c;
 }
 
 unsigned kvm_fake_count(unsigned long req)
 {
     unsigned n = 0;
 
-    for (unsigned i = 0; i < kvm_fake_ncalls(); i++) {
-        const KvmFakeCall *c = kvm_fake_call(i);
+    lock();
+    for (unsigned i = 0; fake.calls && i < fake.calls->len; i++) {
+        const KvmFakeCall *c = &g_array_index(fake.calls, KvmFakeCall, i);
         n += c->op == KVM_FAKE_IOCTL && c->req == req;
     }
+    unlock();
     return n;
 }
 
 const struct kvm_userspace_memory_region *kvm_fake_slot(unsigned slot)
 {
-    FakeSlot *s;
+    FakeSlot *s = NULL;
 
-    if (!fake.last_vm) {
-        return NULL;
+    lock();
+    if (fake.last_vm) {
+        s = g_hash_table_lookup(fake.last_vm->slots, GUINT_TO_POINTER(slot));
     }
-    s = g_hash_table_lookup(fake.last_vm->slots, GUINT_TO_POINTER(slot));
+    unlock();
     return s ? &s->r : NULL;
 }
 
 unsigned kvm_fake_nslots(void)
 {
-    return fake.last_vm ? g_hash_table_size(fake.last_vm->slots) : 0;
+    unsigned n;
+
+    lock();
+    n = fake.last_vm ? g_hash_table_size(fake.last_vm->slots) : 0;
+    unlock();
+    return n;
 }
 
 unsigned kvm_fake_open_fds(void)
 {
-    return fake.fds ? g_hash_table_size(fake.fds) : 0;
+    unsigned n;
+
+    lock();
+    n = fake.fds ? g_hash_table_size(fake.fds) : 0;
+    unlock();
+    return n;
 }
 
 unsigned kvm_fake_mappings(void)
 {
-    return fake.maps ? g_hash_table_size(fake.maps) : 0;
+    unsigned n;
+
+    lock();
+    n = fake.maps ? g_hash_table_size(fake.maps) : 0;
+    unlock();
+    return n;
 }

@@ -70,6 +70,7 @@ static void pc_io_class_init(ObjectClass *klass, const void *data)
 {
     DEVICE_CLASS(klass)->realize = pc_io_realize;
     DEVICE_CLASS(klass)->desc = "port 0x80 and the 8042 reset line";
+    DEVICE_CLASS(klass)->user_creatable = false;  /* part of the machine */
 }
 
 static const TypeInfo pc_io_type = {

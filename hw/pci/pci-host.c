@@ -286,6 +286,7 @@ static void pci_host_class_init(ObjectClass *klass, const void *data)
 
     dc->reset = pci_host_reset_hook;
     dc->desc = "PCI host bridge (configuration mechanism #1)";
+    dc->user_creatable = false;   /* the machine creates the one bus */
 }
 
 static const TypeInfo pci_host_type = {

@@ -58,12 +58,11 @@ void sclp_event_raise(SCLPEvent *ev)
 
 static void write_event_mask(SCLPEventFacility *ef, uint8_t *sccb, size_t len)
 {
-    uint16_t ml = sclp_be16(sccb + offsetof(WriteEventMask, mask_length));
-
     if (len < sizeof(WriteEventMask)) {
         sclp_set_rc(sccb, SCLP_RC_INSUFFICIENT_SCCB_LENGTH);
         return;
     }
+    uint16_t ml = sclp_be16(sccb + offsetof(WriteEventMask, mask_length));
     if (ml < SCLP_EVENT_MASK_LEN_MIN || ml > SCLP_EVENT_MASK_LEN_MAX) {
         sclp_set_rc(sccb, SCLP_RC_INVALID_MASK_LENGTH);
         return;

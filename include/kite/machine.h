@@ -15,6 +15,10 @@ typedef struct MachineState {
     uint64_t ram_slots;      /* -m slots= */
     unsigned smp_cpus;       /* -smp */
     unsigned max_cpus;
+    /* -smp topology as QEMU computes it (cores preferred over sockets);
+     * CPU i is thread i % threads of core (i / threads) % cores of
+     * socket i / (threads * cores * dies). */
+    unsigned smp_sockets, smp_dies, smp_cores, smp_threads;
     char *cpu_model;         /* -cpu string, NULL = default */
     char *kernel_filename, *kernel_cmdline, *initrd_filename;
     char *memory_backend_id; /* -machine memory-backend= */

@@ -27,4 +27,11 @@ void qtest_register_command(const char *name, QtestCommandFn *fn);
  */
 char *qtest_process_line(const char *line);
 
+/*
+ * Lower the largest SIZE accepted by read/write/b64read/b64write
+ * (default 64 MiB) and by memset (default 1 GiB); the fuzzer uses small
+ * limits so that it spends its time on parsing, not on copying.
+ */
+void qtest_set_size_limits(uint64_t max_data, uint64_t max_memset);
+
 #endif

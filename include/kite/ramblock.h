@@ -26,6 +26,7 @@ typedef struct RAMBlock {
     int ref;
     uint64_t mapped_size; /* length of the mapping (size rounded up to
                            * page_size) */
+    bool readonly;     /* mapped PROT_READ: regions over it are ROM */
 } RAMBlock;
 
 typedef struct RAMBlockParams {
@@ -39,6 +40,9 @@ typedef struct RAMBlockParams {
     bool prealloc;
     bool merge;             /* MADV_MERGEABLE (KSM) */
     bool dontdump;          /* MADV_DONTDUMP */
+    bool noreserve;         /* MAP_NORESERVE: no swap/huge page reservation */
+    bool seal;              /* memfd: seal against growing and shrinking */
+    bool readonly;          /* file opened and mapped read-only */
 } RAMBlockParams;
 
 RAMBlock *ram_block_new(const RAMBlockParams *params, GError **errp);

@@ -5,8 +5,10 @@
 #include "target/i386/cpu.h"
 #include "kite/target.h"
 #include "kite/option.h"
+#include "kite/i386/hyperv.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 static void x86_cpu_list(void);
 
@@ -56,6 +58,17 @@ static bool x86_cpu_set_feature(X86CPU *cpu, const char *type,
     g_autofree char *canon = canonical_feature(name);
     bool b;
 
+    if (hyperv_is_option(canon)) {
+        /* Hyper-V options: checked by hyperv.c, stored like the rest. */
+        HypervConfig scratch;
+
+        hyperv_config_init(&scratch);
+        if (!hyperv_parse_option(&scratch, name, value, errp)) {
+            return false;
+        }
+        g_hash_table_replace(cpu->features, g_strdup(canon), g_strdup(value));
+        return true;
+    }
     if (is_flag(canon)) {
         if (!kite_parse_bool(value, &b)) {
             kite_error_set(errp, "Parameter '%s' expects 'on' or 'off'",
@@ -83,6 +96,32 @@ static bool x86_cpu_set_feature(X86CPU *cpu, const char *type,
     return false;
 }
 
+/* -cpu MODEL,help: the flags and the Hyper-V options, then leave. */
+static void G_GNUC_NORETURN x86_cpu_print_feature_help(void)
+{
+    GString *out = g_string_new("");
+
+    x86_cpu_list();
+    g_string_append(out, "\nHyper-V options:\n");
+    hyperv_print_help(out);
+    fputs(out->str, stdout);
+    g_string_free(out, true);
+    fflush(stdout);
+    _exit(0);   /* as vl's help paths: nothing freed, no LSan report */
+}
+
+/* The rules between hv flags hold whatever the accelerator; with
+ * hv-passthrough the kernel decides, so they are checked at vCPU creation. */
+static bool x86_cpu_check_hyperv(X86CPU *cpu, GError **errp)
+{
+    HypervConfig cfg;
+
+    if (!hyperv_config_from_features(&cfg, cpu->features, errp)) {
+        return false;
+    }
+    return cfg.passthrough || hyperv_check_dependencies(&cfg, errp);
+}
+
 bool x86_cpu_parse_features(CPUState *cs, const char *features,
                             GError **errp)
 {
@@ -98,6 +137,9 @@ bool x86_cpu_parse_features(CPUState *cs, const char *features,
         if (!*item) {
             continue;
         }
+        if (!strcmp(item, "help") || !strcmp(item, "?")) {
+            x86_cpu_print_feature_help();
+        }
         if (item[0] == '+' || item[0] == '-') {
             ok = x86_cpu_set_feature(cpu, type, item + 1,
                                      item[0] == '+' ? "on" : "off", errp);
@@ -111,7 +153,7 @@ bool x86_cpu_parse_features(CPUState *cs, const char *features,
             return false;
         }
     }
-    return true;
+    return x86_cpu_check_hyperv(cpu, errp);
 }
 
 const char *x86_cpu_feature_get(X86CPU *cpu, const char *name)
@@ -202,6 +244,7 @@ static void x86_cpu_register_types(void)
         .class_init = x86_cpu_class_init,
         .instance_init = x86_cpu_instance_init,
         .instance_finalize = x86_cpu_instance_finalize,
+        .props = hyperv_cpu_properties,
     };
     /* The type table keeps these for the life of the process. */
     TypeInfo *models = g_new0(TypeInfo, x86_cpu_models_count);

@@ -6,6 +6,7 @@
 #include "kite/kvm/kvm.h"
 #include "kite/kvm/kvm-ioctl.h"
 #include "kite/i386/x86-boot.h"
+#include "kite/i386/hyperv.h"
 #include <errno.h>
 
 #define TSS_ADDR 0xfffbd000
@@ -20,6 +21,7 @@ typedef struct X86KvmVm {
 
 typedef struct X86KvmVcpu {
     struct kvm_cpuid2 *cpuid;
+    HypervVcpu *hv;          /* Hyper-V MSR reset state, or NULL */
 } X86KvmVcpu;
 
 static struct kvm_cpuid2 *get_supported_cpuid(int sys_fd, GError **errp)
@@ -147,6 +149,10 @@ bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
                     "kvm: out of memory creating vCPU %d", v->index);
         goto fail;
     }
+    /* Hyper-V leaves, kvm=off, SynIC: before the kernel sees CPUID. */
+    if (!hyperv_kvm_arch_vcpu_create(v, ncpus, &a->cpuid, &a->hv, errp)) {
+        goto fail;
+    }
     if (kvm_ioctl_call(v->fd, KVM_SET_CPUID2, a->cpuid) < 0) {
         g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
                     "kvm: vCPU %d: KVM_SET_CPUID2 failed: %s", v->index,
@@ -181,11 +187,38 @@ bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
         v->reset_regs.rax = x86_boot_state.eax;
         v->reset_regs.rbx = x86_boot_state.ebx;
     }
+    if (v->index == 0 && x86_boot_state.mode == X86_BOOT_LINUX64) {
+        /* Long mode with the loader's identity map and GDT (boot.rst,
+         * 64-bit boot protocol): __BOOT_CS 0x10, __BOOT_DS 0x18. */
+        struct kvm_segment code = {
+            .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 0xb,
+            .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+        };
+        struct kvm_segment data = {
+            .base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 0x3,
+            .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+        };
+
+        v->reset_sregs.cs = code;
+        v->reset_sregs.ds = v->reset_sregs.es = v->reset_sregs.fs =
+            v->reset_sregs.gs = v->reset_sregs.ss = data;
+        v->reset_sregs.gdt.base = x86_boot_state.gdt_base;
+        v->reset_sregs.gdt.limit = 4 * 8 - 1;
+        v->reset_sregs.cr3 = x86_boot_state.cr3;
+        v->reset_sregs.cr4 = 0x20;                 /* PAE */
+        v->reset_sregs.cr0 = 0x80000011;           /* PG | ET | PE */
+        v->reset_sregs.efer = 0x500;               /* LME | LMA */
+        memset(&v->reset_regs, 0, sizeof(v->reset_regs));
+        v->reset_regs.rflags = 0x2;
+        v->reset_regs.rip = x86_boot_state.entry;
+        v->reset_regs.rsi = x86_boot_state.esi;
+    }
     v->arch = a;
     return true;
 
 fail:
     if (a) {
+        hyperv_kvm_vcpu_teardown(a->hv);
         g_free(a->cpuid);
         g_free(a);
     }
@@ -197,6 +230,7 @@ void kvm_arch_vcpu_destroy(KvmVcpu *v)
     X86KvmVcpu *a = v->arch;
 
     if (a) {
+        hyperv_kvm_vcpu_teardown(a->hv);
         g_free(a->cpuid);
         g_free(a);
         v->arch = NULL;

@@ -26,6 +26,8 @@ static void fuzz_setup(void)
         abort();
     }
     memory_region_add_subregion(get_system_memory(), 0, &ram);
+    /* Big sizes only cost time: keep them small. */
+    qtest_set_size_limits(256 * KiB, 1 * MiB);
     if (ops && ops->init(NULL, &err)) {
         accel_set_current(ops);
     }

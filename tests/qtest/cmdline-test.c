@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "libqtest.h"
+
 static const char *kite_binary(void)
 {
     const char *b = g_getenv("QTEST_QEMU_BINARY");
@@ -109,6 +111,7 @@ static const struct BadCase {
       "Machine memory size does not match the size of the memory backend" },
     { "-accel foo", "-accel foo: invalid accelerator foo" },
     { "-accel kvm,foo=bar", "Property 'kvm-accel.foo' not found" },
+    { "-M none,accel=foo", "invalid accelerator foo" },
     { "-accel tcg", "-accel tcg: software emulation is not supported", true },
     { "-M none,accel=tcg", "software emulation is not supported", true },
     { "-cpu bogus", "unable to find CPU model 'bogus'" },
@@ -119,7 +122,14 @@ static const struct BadCase {
     { "-smp cpus=x", "Parameter 'smp.cpus' expects integer" },
     { "-M microvm -smp 500", "Invalid SMP CPUs 500. The max CPUs supported by machine 'microvm' is 288" },
     { "-smp 2,maxcpus=4,sockets=3", "Invalid CPU topology: product of the hierarchy must match maxcpus" },
-    { "-smp 4,maxcpus=2", "Invalid CPU topology: maxcpus must be equal to or greater than smp" },
+    { "-smp 4,maxcpus=2", "Invalid CPU topology: maxcpus must be equal to or greater than smp: sockets (1) * dies (1) * cores (2) * threads (1) == maxcpus (2) < smp_cpus (4)" },
+    { "-smp 2,cores=2,threads=2", "Invalid CPU topology: product of the hierarchy must match maxcpus: sockets (0) * dies (1) * cores (2) * threads (2) != maxcpus (2)" },
+    { "-M none -smp 2", "Invalid SMP CPUs 2. The max CPUs supported by machine 'none' is 1" },
+    { "-m 128,slots=2", "slots specified but no max-size" },
+    { "-name foo,debug-threads=maybe", "Parameter 'debug-threads' expects 'on' or 'off'" },
+    { "-serial foo:bar", "-serial foo:bar: 'foo:bar' is not a valid char driver" },
+    { "-mon chardev", "-mon chardev: chardev \"chardev\" not found" },
+    { "-qtest unix:/nonexistent-kite/sock", "Failed to connect to '/nonexistent-kite/sock': No such file or directory" },
     { "-device foo", "-device foo: 'foo' is not a valid device model name" },
     { "-object foo", "-object foo: Parameter 'qom-type' does not accept value 'foo'" },
     { "-object memory-backend-ram", "-object memory-backend-ram: Parameter 'id' is missing" },
@@ -536,6 +546,77 @@ static void test_sigterm(void)
     g_assert_cmpint(child_wait(&c), ==, 0);
 }
 
+/* ---- What the machines build (through libqtest) ---- */
+
+/* microvm with 4 GiB: 3 GiB from 0, the last 1 GiB from 4 GiB. */
+static void test_microvm_ram_split(void)
+{
+    QTestState *qts = qtest_init("-M microvm -m 4G");
+    static const uint64_t ram[] = { 0x0, 0xbffffff8ULL, 0x100000000ULL,
+                                    0x13ffffff8ULL };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(ram); i++) {
+        qtest_writeq(qts, ram[i], 0x1122334455667700ULL + i);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(ram); i++) {
+        g_assert_cmphex(qtest_readq(qts, ram[i]), ==,
+                        0x1122334455667700ULL + i);
+    }
+    /* Not RAM: past the top and in the hole below 4 GiB. */
+    qtest_writeq(qts, 0x140000000ULL, 0xdeadbeefULL);
+    g_assert_cmphex(qtest_readq(qts, 0x140000000ULL), ==, 0);
+    qtest_writeq(qts, 0xf0000000ULL, 0xdeadbeefULL);
+    g_assert_cmphex(qtest_readq(qts, 0xf0000000ULL), ==, 0);
+    qtest_quit(qts);
+}
+
+/* "none" has RAM only with -m, at address 0. */
+static void test_none_ram(void)
+{
+    QTestState *qts = qtest_init("-M none");
+
+    qtest_writel(qts, 0x1000, 0xdeadbeef);
+    g_assert_cmphex(qtest_readl(qts, 0x1000), ==, 0);
+    qtest_quit(qts);
+
+    qts = qtest_init("-M none -m 2M");
+    qtest_writel(qts, 0x1ffffc, 0xdeadbeef);
+    g_assert_cmphex(qtest_readl(qts, 0x1ffffc), ==, 0xdeadbeef);
+    qtest_writel(qts, 0x200000, 0xdeadbeef);
+    g_assert_cmphex(qtest_readl(qts, 0x200000), ==, 0);
+    qtest_quit(qts);
+}
+
+/* -machine memory-backend=ID: the backend is the RAM; -m may be left
+ * out (its size is the backend's). */
+static void test_memory_backend_ram(void)
+{
+    QTestState *qts = qtest_init("-object memory-backend-ram,id=mem,size=8M "
+                                 "-M microvm,memory-backend=mem");
+
+    qtest_writel(qts, 0x7ffffc, 0xcafef00d);
+    g_assert_cmphex(qtest_readl(qts, 0x7ffffc), ==, 0xcafef00d);
+    qtest_writel(qts, 0x800000, 0xcafef00d);
+    g_assert_cmphex(qtest_readl(qts, 0x800000), ==, 0);
+    qtest_quit(qts);
+}
+
+/* The ioapic stand-in: 24 inputs that qtest can intercept and drive. */
+static void test_ioapic_inputs(void)
+{
+    QTestState *qts = qtest_init("-M microvm");
+
+    qtest_irq_intercept_in(qts, "/machine/ioapic");
+    for (int n = 0; n < 24; n += 23) {
+        g_assert_false(qtest_get_irq(qts, n));
+        qtest_set_irq_in(qts, "/machine/ioapic", NULL, n, 1);
+        g_assert_true(qtest_get_irq(qts, n));
+        qtest_set_irq_in(qts, "/machine/ioapic", NULL, n, 0);
+        g_assert_false(qtest_get_irq(qts, n));
+    }
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -554,5 +635,9 @@ int main(int argc, char **argv)
     g_test_add_func("/cmdline/start-stopped", test_start_stopped);
     g_test_add_func("/cmdline/machine-none", test_machine_none);
     g_test_add_func("/cmdline/sigterm", test_sigterm);
+    g_test_add_func("/machine/microvm-ram-split", test_microvm_ram_split);
+    g_test_add_func("/machine/none-ram", test_none_ram);
+    g_test_add_func("/machine/memory-backend", test_memory_backend_ram);
+    g_test_add_func("/machine/ioapic-inputs", test_ioapic_inputs);
     return g_test_run();
 }

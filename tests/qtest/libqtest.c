@@ -1,12 +1,12 @@
 /*
- * libqtest: start a VMM under test and speak qtest and QMP to it
- * (see libqtest.h).  The process set-up follows QEMU's libqtest: two
- * listening unix sockets in a private directory, the VMM connects to both.
+ * libqtest: start a VMM under test and speak the qtest protocol to it
+ * (see libqtest.h; QMP is in libqtest-qmp.c).  The process set-up follows
+ * QEMU's libqtest: two listening unix sockets in a private directory, the
+ * VMM connects to both.
  */
-#include "libqtest.h"
+#include "libqtest-internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,33 +16,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define MAX_IRQ 256
-/* Generous: sanitizer builds start slowly on a loaded machine. */
-#define CONNECT_TIMEOUT_MS (60 * 1000)
-#define EXIT_TIMEOUT_MS (30 * 1000)
-
-struct QTestState {
-    pid_t pid;
-    int fd;                  /* qtest socket */
-    int qmp_fd;              /* QMP socket, -1 without QMP */
-    char *tmpdir;
-    char *sock_path, *qmp_path;
-    GString *rx;             /* unread qtest bytes */
-    GString *qmp_rx;         /* unread QMP bytes */
-    GQueue *pending_events;  /* json_t * events seen while waiting */
-    bool big_endian;
-    bool irq_level[MAX_IRQ];
-    int expected_status;
-    bool exited;             /* reaped already */
-    int wstatus;
-};
-
-static void qtest_die(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void qtest_die(QTestState *s, const char *fmt, ...)
+void qtest_die(QTestState *s, const char *fmt, ...)
 {
     va_list ap;
 
@@ -57,15 +33,32 @@ static void qtest_die(QTestState *s, const char *fmt, ...)
     abort();
 }
 
+/*
+ * $QTEST_QEMU_BINARY, or else the Kite built next to this test program
+ * (tests run from BUILD/tests/qtest/, the binary is BUILD/kite-system-x86_64).
+ */
 const char *qtest_qemu_binary(void)
 {
+    static char *fallback;
     const char *bin = getenv("QTEST_QEMU_BINARY");
 
-    if (!bin || !*bin) {
-        fprintf(stderr, "Environment variable QTEST_QEMU_BINARY required\n");
-        exit(1);
+    if (bin && *bin) {
+        return bin;
     }
-    return bin;
+    if (!fallback) {
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+        g_autofree char *guess = dir ? g_build_filename(
+            dir, "..", "..", "kite-system-x86_64", NULL) : NULL;
+
+        if (!guess || !g_file_test(guess, G_FILE_TEST_IS_EXECUTABLE)) {
+            fprintf(stderr, "Environment variable QTEST_QEMU_BINARY required"
+                    " (no built kite-system-x86_64 found either)\n");
+            exit(1);
+        }
+        fallback = g_canonicalize_filename(guess, NULL);
+    }
+    return fallback;
 }
 
 const char *qtest_get_arch(void)
@@ -248,6 +241,13 @@ static QTestState *qtest_start(const char *binary, const char *extra_args,
         close(qmp_lfd);
     }
     close(lfd);
+    /* Connected: the socket files are not needed any more, and removing
+     * them now leaves nothing behind if the test dies. */
+    unlink(s->sock_path);
+    if (s->qmp_path) {
+        unlink(s->qmp_path);
+    }
+    rmdir(s->tmpdir);
     qtest_query_endianness(s);
     return s;
 }
@@ -378,7 +378,7 @@ void qtest_quit(QTestState *s)
 
 /* ---- byte streams ---- */
 
-static void write_all(QTestState *s, int fd, const void *buf, size_t len)
+void qtest_write_all(QTestState *s, int fd, const void *buf, size_t len)
 {
     const char *p = buf;
 
@@ -395,8 +395,7 @@ static void write_all(QTestState *s, int fd, const void *buf, size_t len)
     }
 }
 
-/* Next line from @fd (without "\n" or "\r\n"), buffering in @rx. */
-static char *read_line(QTestState *s, int fd, GString *rx)
+char *qtest_read_line(QTestState *s, int fd, GString *rx)
 {
     char buf[4096];
 
@@ -431,7 +430,7 @@ static char *read_line(QTestState *s, int fd, GString *rx)
 
 void qtest_send_bytes(QTestState *s, const void *buf, size_t len)
 {
-    write_all(s, s->fd, buf, len);
+    qtest_write_all(s, s->fd, buf, len);
 }
 
 void qtest_sendf_raw(QTestState *s, const char *fmt, ...)
@@ -449,7 +448,7 @@ void qtest_sendf_raw(QTestState *s, const char *fmt, ...)
 
 char *qtest_recv_line_any(QTestState *s)
 {
-    return read_line(s, s->fd, s->rx);
+    return qtest_read_line(s, s->fd, s->rx);
 }
 
 char *qtest_recv_line(QTestState *s)
@@ -729,457 +728,4 @@ bool qtest_get_irq(QTestState *s, int num)
     /* A round trip, so that IRQ lines sent before it have been seen. */
     qtest_ok(s, "endianness");
     return s->irq_level[num];
-}
-
-/* ---- QMP ---- */
-
-/* Append the JSON text for one %-conversion at *pp (after the '%'). */
-static bool qmp_format_conversion(GString *out, const char **pp, va_list *ap)
-{
-    const char *p = *pp;
-    json_t *v = NULL;
-    int longs = 0;
-
-    if (*p == '%') {
-        g_string_append_c(out, '%');
-        *pp = p + 1;
-        return true;
-    }
-    while (*p == 'l') {
-        longs++;
-        p++;
-    }
-    switch (*p) {
-    case 's':
-        if (longs) {
-            return false;
-        }
-        v = json_string(va_arg(*ap, const char *));
-        if (!v) {
-            return false; /* not UTF-8 */
-        }
-        break;
-    case 'd':
-    case 'i':
-        v = json_integer(longs == 0 ? va_arg(*ap, int)
-                         : longs == 1 ? va_arg(*ap, long)
-                         : va_arg(*ap, long long));
-        break;
-    case 'u':
-        v = json_integer((json_int_t)(longs == 0 ? va_arg(*ap, unsigned)
-                         : longs == 1 ? va_arg(*ap, unsigned long)
-                         : va_arg(*ap, unsigned long long)));
-        break;
-    case 'f':
-    case 'g':
-        if (longs) {
-            return false;
-        }
-        v = json_real(va_arg(*ap, double));
-        break;
-    case 'p':
-        if (longs) {
-            return false;
-        }
-        v = va_arg(*ap, json_t *); /* reference taken over */
-        break;
-    default:
-        return false;
-    }
-    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    json_decref(v);
-    if (!text) {
-        return false;
-    }
-    g_string_append(out, text);
-    free(text);
-    *pp = p + 1;
-    return true;
-}
-
-/*
- * QEMU's QMP format language to JSON: single-quoted strings become
- * double-quoted ones ('\'' inside stays a quote, '"' gets escaped), and
- * %-conversions outside strings are replaced by their JSON values.
- */
-static char *qmp_format_to_json(const char *fmt, va_list ap_in)
-{
-    GString *out = g_string_new(NULL);
-    const char *p = fmt;
-    va_list ap;
-
-    va_copy(ap, ap_in);
-    while (*p) {
-        if (*p == '\'' || *p == '"') {
-            char quote = *p++;
-            g_string_append_c(out, '"');
-            while (*p && *p != quote) {
-                if (*p == '\\' && p[1]) {
-                    if (quote == '\'' && p[1] == '\'') {
-                        g_string_append_c(out, '\'');
-                    } else {
-                        g_string_append_c(out, '\\');
-                        g_string_append_c(out, p[1]);
-                    }
-                    p += 2;
-                } else if (*p == '"') {
-                    g_string_append(out, "\\\"");
-                    p++;
-                } else {
-                    g_string_append_c(out, *p++);
-                }
-            }
-            if (!*p) {
-                goto bad; /* unterminated string */
-            }
-            g_string_append_c(out, '"');
-            p++;
-        } else if (*p == '%') {
-            p++;
-            if (!qmp_format_conversion(out, &p, &ap)) {
-                goto bad;
-            }
-        } else {
-            g_string_append_c(out, *p++);
-        }
-    }
-    va_end(ap);
-    return g_string_free(out, FALSE);
-bad:
-    va_end(ap);
-    g_string_free(out, TRUE);
-    return NULL;
-}
-
-/* The format converted and checked to be one JSON value, compact. */
-static char *qmp_vformat(const char *fmt, va_list ap)
-{
-    g_autofree char *text = qmp_format_to_json(fmt, ap);
-    json_t *v;
-    json_error_t err;
-    char *dumped;
-
-    if (!text) {
-        return NULL;
-    }
-    v = json_loads(text, JSON_DECODE_ANY, &err);
-    if (!v) {
-        return NULL;
-    }
-    dumped = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                        JSON_ENCODE_ANY);
-    json_decref(v);
-    if (!dumped) {
-        return NULL;
-    }
-    /* Callers g_free the result; jansson's text is free()d. */
-    char *ret = g_strdup(dumped);
-    free(dumped);
-    return ret;
-}
-
-char *qtest_qmp_format(const char *fmt, ...)
-{
-    va_list ap;
-    char *text;
-
-    va_start(ap, fmt);
-    text = qmp_vformat(fmt, ap);
-    va_end(ap);
-    return text;
-}
-
-void qtest_qmp_send_bytes(QTestState *s, const void *buf, size_t len)
-{
-    if (s->qmp_fd < 0) {
-        qtest_die(s, "this VMM was started without QMP");
-    }
-    write_all(s, s->qmp_fd, buf, len);
-}
-
-void qtest_qmp_send_raw(QTestState *s, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *text = NULL;
-
-    va_start(ap, fmt);
-    text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    qtest_qmp_send_bytes(s, text, strlen(text));
-}
-
-void qtest_qmp_vsend(QTestState *s, const char *fmt, va_list ap)
-{
-    g_autofree char *text = qmp_vformat(fmt, ap);
-    g_autofree char *line = NULL;
-
-    if (!text) {
-        qtest_die(s, "QMP format does not give valid JSON: %s", fmt);
-    }
-    if (getenv("QTEST_LOG")) {
-        fprintf(stderr, "libqtest: QMP >> %s\n", text);
-    }
-    line = g_strconcat(text, "\n", NULL);
-    qtest_qmp_send_bytes(s, line, strlen(line));
-}
-
-void qtest_qmp_send(QTestState *s, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    qtest_qmp_vsend(s, fmt, ap);
-    va_end(ap);
-}
-
-json_t *qtest_qmp_receive_dict(QTestState *s)
-{
-    for (;;) {
-        g_autofree char *line = NULL;
-        json_error_t err;
-        json_t *msg;
-
-        if (s->qmp_fd < 0) {
-            qtest_die(s, "this VMM was started without QMP");
-        }
-        line = read_line(s, s->qmp_fd, s->qmp_rx);
-        if (line[strspn(line, " \t\r")] == '\0') {
-            continue;
-        }
-        if (getenv("QTEST_LOG")) {
-            fprintf(stderr, "libqtest: QMP << %s\n", line);
-        }
-        msg = json_loads(line, 0, &err);
-        if (!msg || !json_is_object(msg)) {
-            qtest_die(s, "QMP sent something that is not a JSON object: "
-                      "%.200s", line);
-        }
-        return msg;
-    }
-}
-
-json_t *qtest_qmp_receive(QTestState *s)
-{
-    for (;;) {
-        json_t *msg = qtest_qmp_receive_dict(s);
-
-        if (!json_object_get(msg, "event")) {
-            return msg;
-        }
-        g_queue_push_tail(s->pending_events, msg);
-    }
-}
-
-json_t *qtest_vqmp(QTestState *s, const char *fmt, va_list ap)
-{
-    qtest_qmp_vsend(s, fmt, ap);
-    return qtest_qmp_receive(s);
-}
-
-json_t *qtest_qmp(QTestState *s, const char *fmt, ...)
-{
-    va_list ap;
-    json_t *r;
-
-    va_start(ap, fmt);
-    r = qtest_vqmp(s, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
-static bool event_is(json_t *msg, const char *event)
-{
-    const char *name = json_string_value(json_object_get(msg, "event"));
-
-    return name && strcmp(name, event) == 0;
-}
-
-json_t *qtest_qmp_event_ref(QTestState *s, const char *event)
-{
-    for (GList *l = s->pending_events->head; l; l = l->next) {
-        if (event_is(l->data, event)) {
-            json_t *msg = l->data;
-            g_queue_delete_link(s->pending_events, l);
-            return msg;
-        }
-    }
-    return NULL;
-}
-
-json_t *qtest_qmp_eventwait_ref(QTestState *s, const char *event)
-{
-    json_t *msg = qtest_qmp_event_ref(s, event);
-
-    while (!msg) {
-        msg = qtest_qmp_receive_dict(s);
-        if (!event_is(msg, event)) {
-            json_decref(msg);
-            msg = NULL;
-        }
-    }
-    return msg;
-}
-
-void qtest_qmp_eventwait(QTestState *s, const char *event)
-{
-    json_decref(qtest_qmp_eventwait_ref(s, event));
-}
-
-static json_t *qmp_vassert_success(QTestState *s, const char *fmt,
-                                   va_list ap)
-{
-    json_t *resp = qtest_vqmp(s, fmt, ap);
-    json_t *ret = json_object_get(resp, "return");
-
-    if (!ret) {
-        char *text = json_dumps(resp, JSON_COMPACT);
-        qtest_die(s, "QMP command failed: %s", text ? text : "?");
-    }
-    json_incref(ret);
-    json_decref(resp);
-    return ret;
-}
-
-json_t *qtest_qmp_assert_success_ref(QTestState *s, const char *fmt, ...)
-{
-    va_list ap;
-    json_t *ret;
-
-    va_start(ap, fmt);
-    ret = qmp_vassert_success(s, fmt, ap);
-    va_end(ap);
-    return ret;
-}
-
-void qtest_qmp_assert_success(QTestState *s, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    json_decref(qmp_vassert_success(s, fmt, ap));
-    va_end(ap);
-}
-
-char *qtest_hmp(QTestState *s, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *cmd = NULL;
-    json_t *resp;
-    const char *out;
-    char *ret;
-
-    va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    resp = qtest_qmp(s, "{'execute': 'human-monitor-command', "
-                     "'arguments': {'command-line': %s}}", cmd);
-    out = json_string_value(json_object_get(resp, "return"));
-    if (!out) {
-        char *text = json_dumps(resp, JSON_COMPACT);
-        qtest_die(s, "HMP '%s' failed: %s", cmd, text ? text : "?");
-    }
-    ret = g_strdup(out);
-    json_decref(resp);
-    return ret;
-}
-
-/* ---- running a binary directly ---- */
-
-bool kite_run_cmdline_full(const char *const *argv, int *status,
-                           char **stdout_text, char **stderr_text)
-{
-    int out_pipe[2], err_pipe[2];
-    GString *out = g_string_new(NULL), *err = g_string_new(NULL);
-    struct timespec start, now;
-    int wstatus = 0;
-    pid_t pid;
-    int open_fds = 2;
-
-    if (pipe2(out_pipe, O_CLOEXEC) < 0) {
-        return false;
-    }
-    if (pipe2(err_pipe, O_CLOEXEC) < 0) {
-        close(out_pipe[0]);
-        close(out_pipe[1]);
-        return false;
-    }
-    pid = fork();
-    if (pid < 0) {
-        close(out_pipe[0]);
-        close(out_pipe[1]);
-        close(err_pipe[0]);
-        close(err_pipe[1]);
-        return false;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(devnull, 0);
-        dup2(out_pipe[1], 1);
-        dup2(err_pipe[1], 2);
-        execv(argv[0], (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s\n", argv[0], g_strerror(errno));
-        _exit(127);
-    }
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    struct pollfd fds[2] = {
-        { .fd = out_pipe[0], .events = POLLIN },
-        { .fd = err_pipe[0], .events = POLLIN },
-    };
-    while (open_fds) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > 60) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (poll(fds, 2, 1000) < 0 && errno != EINTR) {
-            break;
-        }
-        for (int i = 0; i < 2; i++) {
-            char buf[4096];
-            ssize_t n;
-
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) {
-                continue;
-            }
-            n = read(fds[i].fd, buf, sizeof(buf));
-            if (n > 0) {
-                g_string_append_len(i ? err : out, buf, n);
-            } else if (n == 0 || errno != EINTR) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            }
-        }
-    }
-    for (int i = 0; i < 2; i++) {
-        if (fds[i].fd >= 0) {
-            close(fds[i].fd);
-        }
-    }
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-    }
-    if (status) {
-        *status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-                  : 128 + WTERMSIG(wstatus);
-    }
-    if (stdout_text) {
-        *stdout_text = g_string_free(out, FALSE);
-    } else {
-        g_string_free(out, TRUE);
-    }
-    if (stderr_text) {
-        *stderr_text = g_string_free(err, FALSE);
-    } else {
-        g_string_free(err, TRUE);
-    }
-    return true;
-}
-
-bool kite_run_cmdline(const char *const *argv, int *status,
-                      char **stderr_text)
-{
-    return kite_run_cmdline_full(argv, status, NULL, stderr_text);
 }

@@ -24,7 +24,7 @@ typedef struct QTestState QTestState;
 /* ---- starting and stopping ---- */
 
 /*
- * Start $QTEST_QEMU_BINARY as QEMU's libqtest does:
+ * Start qtest_qemu_binary() as QEMU's libqtest does:
  *   -qtest unix:SOCK -qtest-log /dev/null (or stderr when $QTEST_LOG is
  *   set) -chardev socket,path=QMPSOCK,id=char0 -mon chardev=char0,mode=control
  *   -display none EXTRA_ARGS -accel qtest
@@ -54,7 +54,8 @@ void qtest_wait_qemu(QTestState *s);
 bool qtest_probe_child(QTestState *s);
 pid_t qtest_pid(QTestState *s);
 
-/* $QTEST_QEMU_BINARY (exits with a message when unset). */
+/* $QTEST_QEMU_BINARY; when unset, the kite-system-x86_64 of the build
+ * tree this test was built in (exits with a message if there is none). */
 const char *qtest_qemu_binary(void);
 /* The target of $QTEST_QEMU_BINARY: "x86_64" for kite-system-x86_64. */
 const char *qtest_get_arch(void);

@@ -99,6 +99,17 @@ static GPtrArray *build_requests(void)
         ADD("memset 0x%" PRIx64 " 8 0xff", a);
         ADD("readq 0x%" PRIx64, a);
     }
+    /* Accesses straddling the end of RAM: the RAM part only. */
+    ADD("writel 0x7fffffe 0x55667788");
+    ADD("readl 0x7fffffe");
+    ADD("readq 0x7fffffc");
+    ADD("readw 0x7ffffff");
+    ADD("read 0x7fffffc 8");
+    ADD("write 0x7fffffe 4 0xaabbccdd");
+    ADD("b64read 0x7fffffc 8");
+    ADD("memset 0x7ffffff 4 0x66");
+    ADD("writeq 0x7fffffd 0x1122334455667788");
+    ADD("readq 0x7fffff8");
     /* Numbers as C writes them; extra words ignored. */
     ADD("writeb 4096 255");
     ADD("readb 010000");

@@ -286,7 +286,7 @@ static void test_log(void)
 
 static void test_qmp_and_hmp(void)
 {
-    QTestState *s = qtest_init(MACHINE_ARGS);
+    QTestState *s = qtest_init(MACHINE_ARGS " -smp 2");
     json_t *resp;
     g_autofree char *hmp = NULL;
 
@@ -300,6 +300,16 @@ static void test_qmp_and_hmp(void)
                      "/machine/nothing", "type");
     g_assert_cmpstr(json_string_value(json_object_get(
         json_object_get(resp, "error"), "class")), ==, "DeviceNotFound");
+    json_decref(resp);
+    /* The qtest accelerator has no vCPU threads: each vCPU reports the
+     * main thread, whose id is the process id. */
+    resp = qtest_qmp(s, "{ 'execute': 'query-cpus-fast' }");
+    json_t *cpus = json_object_get(resp, "return");
+    g_assert_cmpuint(json_array_size(cpus), ==, 2);
+    for (size_t i = 0; i < json_array_size(cpus); i++) {
+        json_t *tid = json_object_get(json_array_get(cpus, i), "thread-id");
+        g_assert_cmpint(json_integer_value(tid), ==, qtest_pid(s));
+    }
     json_decref(resp);
     hmp = qtest_hmp(s, "info %s", "status");
     g_assert_nonnull(strstr(hmp, "VM status"));
@@ -346,6 +356,19 @@ static void test_bad_log_path(void)
     g_assert_nonnull(strstr(err, "/nonexistent-dir/qtest.log"));
 }
 
+/* libqtest reports a VMM that dies during start-up instead of hanging. */
+static void test_startup_failure(void)
+{
+    if (g_test_subprocess()) {
+        qtest_init("-M no-such-machine");
+        return;
+    }
+    g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, 0);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*no-such-machine*");
+    g_test_trap_assert_stderr("*exited (exit status 1) before connecting*");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -360,5 +383,6 @@ int main(int argc, char **argv)
     qtest_add_func("/qtest/protocol/qmp-and-hmp", test_qmp_and_hmp);
     qtest_add_func("/qtest/protocol/qmp-format", test_qmp_format);
     qtest_add_func("/qtest/protocol/bad-log-path", test_bad_log_path);
+    qtest_add_func("/qtest/protocol/startup-failure", test_startup_failure);
     return g_test_run();
 }

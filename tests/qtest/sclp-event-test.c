@@ -186,6 +186,14 @@ static void test_event_mask_lengths(void)
         }
         sclp_batch_ext(b, SCCB);
     }
+    /* SCCBs of 8-11 bytes have no room for the mask length field (found
+     * by fuzz-sclp: it was read before the length was checked). */
+    for (unsigned len = 8; len < 12; len++) {
+        sclp_batch_add(b, "OK", "write 0x%llx 2 0x%04x", SCCB, len);
+        sclp_batch_add(b, "OK cc 0", "servc 0x%08x 0x%llx", SCLP_WEM, SCCB);
+        sclp_batch_add(b, "OK 0x0000000000000300", "readw 0x%llx", SCCB + 6);
+        sclp_batch_ext(b, SCCB);
+    }
     /* Mask length 8 in an SCCB with room for only three masks. */
     sclp_batch_add(b, "OK", "write 0x%llx 2 0x%04x", SCCB, 12 + 24);
     sclp_batch_add(b, "OK", "write 0x%llx 2 0x0008", SCCB + 10);

@@ -108,10 +108,10 @@ static void test_set_prefix_args(void)
     static const char *bad[] = {
         "set_prefix 0x1000", "set_prefix 0x2008", "set_prefix 0x80000000",
         "set_prefix 0x100000000", "set_prefix", "set_prefix x",
-        "set_prefix -8192", "set_prefix 0x2000 0x4000",
+        "set_prefix -8192", "set_prefix  0x2000", "set_prefix 0x2000x",
         "servc", "servc 1", "servc 0x100000000 0x2000", "servc 1 2 3",
-        "servc 1 2 problem extra", "servc 0x1g 0x2000", "servc 1 ''",
-        "ext_int now",
+        "servc 1 2 Problem", "servc 0x1g 0x2000", "servc 1 ''",
+        "servc 1 -0x2000", "servc  1 0x2000", "servc 1 0x20000 ",
     };
     QTestState *qts = sclp_start("-m 128M");
     if (!qts) {
@@ -121,10 +121,18 @@ static void test_set_prefix_args(void)
         g_autofree char *r = qtest_command(qts, "%s", bad[i]);
         g_assert_true(g_str_has_prefix(r, "FAIL "));
     }
-    g_autofree char *r = qtest_command(qts, "set_prefix 0x7fffe000");
-    g_assert_cmpstr(r, ==, "OK");
-    g_autofree char *r2 = qtest_command(qts, "set_prefix 0");
-    g_assert_cmpstr(r2, ==, "OK");
+    /* Words after the last argument are ignored, as for every request. */
+    static const char *const good[][2] = {
+        { "set_prefix 0x7fffe000", "OK" },
+        { "set_prefix 0 extra", "OK" },
+        { "ext_int now", "OK none" },
+        { "servc 0x00020001 0x30000 problem extra", "OK pgm 0x0002" },
+        { "servc 0x00020001 0x30000", "OK pgm 0x0006" },   /* length 0 */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autofree char *r = qtest_command(qts, "%s", good[i][0]);
+        g_assert_cmpstr(r, ==, good[i][1]);
+    }
     qtest_quit(qts);
 }
 

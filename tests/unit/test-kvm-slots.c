@@ -724,17 +724,34 @@ static void test_listener_synthetic(void)
     g_assert_cmphex(kvm_slots_lookup(f.t, 0x100000)->size, ==, 0x400000);
     assert_consistent(&f);
 
-    /* A failure is kept for the owner, and taken once. */
+    /* A failure is kept for the owner, and taken once; the section is
+     * retried with the next change. */
     kvm_fake_fail_next(KVM_SET_USER_MEMORY_REGION, ENOMEM);
     l->region_add(l, &tiny);     /* skipped: no ioctl */
     l->region_add(l, &fail_sec);
-    l->region_add(l, &ro_sec);
+    g_assert_null(kvm_slots_lookup(f.t, 0x10000000));
     g_assert_false(kvm_slots_listener_take_error(&kl, &err));
     g_assert_nonnull(strstr(err->message, "Cannot allocate memory"));
     g_clear_error(&err);
     g_assert_true(kvm_slots_listener_take_error(&kl, &err));
+    l->region_add(l, &ro_sec);
+    g_assert_true(kvm_slots_listener_take_error(&kl, &err));
+    g_assert_nonnull(kvm_slots_lookup(f.t, 0x10000000));
     g_assert_nonnull(kvm_slots_lookup(f.t, 0x20000000));
     assert_consistent(&f);
+
+    /* Removing what was never added changes nothing. */
+    MemoryRegionSection inner = section(0x200000, 0x1000, b.host, false);
+    l->region_del(l, &inner);
+    l->region_del(l, &tiny);
+    g_assert_true(kvm_slots_listener_take_error(&kl, &err));
+    g_assert_cmphex(kvm_slots_lookup(f.t, 0x200000)->size, ==, 0x400000);
+
+    /* Slots the listener did not make are left alone. */
+    add_ok(&f, 0x30000000, PAGE, 0, 0);
+    l->region_del(l, &fail_sec);
+    g_assert_nonnull(kvm_slots_lookup(f.t, 0x30000000));
+    del_ok(&f, 0x30000000);
 
     l->region_del(l, &a);
     l->region_del(l, &b2);
@@ -764,6 +781,80 @@ static const MemoryRegionOps mmio_ops = {
     .write = mmio_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
 };
+
+/* Neighbours contiguous in guest and host address with equal flags share
+ * a slot; removing part of a merged range leaves the rest mapped. */
+static void test_listener_merge(void)
+{
+    Fixture f;
+    KvmSlotsListener kl;
+    MemoryListener *l = &kl.listener;
+    GError *err = NULL;
+
+    fixture_init(&f, 32);
+    MemoryRegionSection lo = section(0, 0x100000, f.host, false);
+    MemoryRegionSection mid = section(0x100000, 0x100000, f.host + 0x100000,
+                                      false);
+    MemoryRegionSection hi = section(0x200000, 0x100000, f.host + 0x200000,
+                                     false);
+    /* adjacent in the guest, elsewhere in the host */
+    MemoryRegionSection apart = section(0x300000, 0x100000, f.host + 0x800000,
+                                        false);
+    /* adjacent in both, but read-only */
+    MemoryRegionSection ro = section(0x900000, 0x100000, f.host + 0x900000,
+                                     true);
+    MemoryRegionSection rw = section(0x800000, 0x100000, f.host + 0x800000,
+                                     false);
+    kvm_slots_listener_init(&kl, f.t);
+
+    l->begin(l);
+    l->region_add(l, &hi);
+    l->region_add(l, &lo);
+    l->region_add(l, &mid);
+    l->region_add(l, &apart);
+    l->region_add(l, &rw);
+    l->region_add(l, &ro);
+    l->commit(l);
+    g_assert_true(kvm_slots_listener_take_error(&kl, &err));
+    g_assert_cmpuint(kvm_slots_count(f.t), ==, 4);
+    g_assert_cmphex(kvm_slots_nth(f.t, 0)->gpa, ==, 0);
+    g_assert_cmphex(kvm_slots_nth(f.t, 0)->size, ==, 0x300000);
+    g_assert_cmphex(kvm_slots_nth(f.t, 1)->gpa, ==, 0x300000);
+    g_assert_cmphex(kvm_slots_nth(f.t, 2)->gpa, ==, 0x800000);
+    g_assert_cmphex(kvm_slots_nth(f.t, 2)->size, ==, 0x100000);
+    g_assert_cmphex(kvm_slots_nth(f.t, 3)->flags, ==, KVM_MEM_READONLY);
+    assert_consistent(&f);
+
+    /* The middle goes: the merged slot becomes two. */
+    l->region_del(l, &mid);
+    g_assert_true(kvm_slots_listener_take_error(&kl, &err));
+    g_assert_cmpuint(kvm_slots_count(f.t), ==, 5);
+    g_assert_cmphex(kvm_slots_lookup(f.t, 0)->size, ==, 0x100000);
+    g_assert_null(kvm_slots_lookup(f.t, 0x100000));
+    g_assert_cmphex(kvm_slots_lookup(f.t, 0x200000)->hva, ==,
+                    (uintptr_t)f.host + 0x200000);
+    assert_consistent(&f);
+    /* ... and comes back: one slot again, unchanged slots untouched. */
+    kvm_fake_clear_calls();
+    l->region_add(l, &mid);
+    g_assert_cmpuint(kvm_slots_count(f.t), ==, 4);
+    g_assert_cmphex(kvm_slots_lookup(f.t, 0x2fffff)->size, ==, 0x300000);
+    g_assert_cmpuint(kvm_fake_count(KVM_SET_USER_MEMORY_REGION), ==, 3);
+    assert_consistent(&f);
+
+    l->begin(l);
+    l->region_del(l, &lo);
+    l->region_del(l, &mid);
+    l->region_del(l, &hi);
+    l->region_del(l, &apart);
+    l->region_del(l, &rw);
+    l->region_del(l, &ro);
+    l->commit(l);
+    g_assert_cmpuint(kvm_slots_count(f.t), ==, 0);
+    assert_consistent(&f);
+    kvm_slots_listener_finalize(&kl);
+    fixture_fini(&f);
+}
 
 /* The adapter on a real address space of the memory API. */
 static void test_listener_memory(void)
@@ -897,6 +988,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm-slots/json-hmp", test_json_hmp);
     g_test_add_func("/kvm-slots/bookkeeping", test_bookkeeping);
     g_test_add_func("/kvm-slots/listener-synthetic", test_listener_synthetic);
+    g_test_add_func("/kvm-slots/listener-merge", test_listener_merge);
     g_test_add_func("/kvm-slots/listener-memory", test_listener_memory);
     return g_test_run();
 }

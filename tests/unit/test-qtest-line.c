@@ -199,6 +199,20 @@ static void test_memset(void)
     CHECK_FAIL("memset 0x5000 2", "missing");
 }
 
+static void test_size_limits(void)
+{
+    qtest_set_size_limits(16, 32);
+    CHECK("read 0x0 16", "OK 0x00000000000000000000000000000000");
+    CHECK_FAIL("read 0x0 17", "limit of 16 bytes");
+    CHECK_FAIL("b64write 0x0 17 AA==", "limit of 16 bytes");
+    CHECK("memset 0xa000 32 0", "OK");
+    CHECK_FAIL("memset 0xa000 33 0", "limit of 32 bytes");
+    /* Limits can only go down from the defaults. */
+    qtest_set_size_limits(UINT64_MAX, UINT64_MAX);
+    CHECK_FAIL("read 0x0 0x4000001", "limit of 67108864 bytes");
+    CHECK_FAIL("memset 0x0 0x40000001 0", "limit of 1073741824 bytes");
+}
+
 static void test_ports(void)
 {
     CHECK("inb 0x10", "OK 0x00ff");
@@ -327,7 +341,16 @@ static void test_irq_in(void)
 
     CHECK_FAIL("set_irq_in /gpio-a unnamed 4 1", "no GPIO input");
     CHECK_FAIL("set_irq_in /gpio-a unnamed -1 1", "no GPIO input");
+    int lists = 0, lists_after = 0;
+    for (NamedGPIOList *l = DEVICE(gpio_a)->gpios; l; l = l->next) {
+        lists++;
+    }
     CHECK_FAIL("set_irq_in /gpio-a nosuch 0 1", "no GPIO input");
+    /* A client-given name must not create a GPIO list on the device. */
+    for (NamedGPIOList *l = DEVICE(gpio_a)->gpios; l; l = l->next) {
+        lists_after++;
+    }
+    g_assert_cmpint(lists_after, ==, lists);
     CHECK_FAIL("set_irq_in /gpio-a unnamed x 1", "invalid NUM");
     CHECK_FAIL("set_irq_in /gpio-a unnamed 0", "missing");
     CHECK("endianness", "OK little");
@@ -472,6 +495,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest-line/read-write", test_read_write);
     g_test_add_func("/qtest-line/b64", test_b64);
     g_test_add_func("/qtest-line/memset", test_memset);
+    g_test_add_func("/qtest-line/size-limits", test_size_limits);
     g_test_add_func("/qtest-line/ports", test_ports);
     g_test_add_func("/qtest-line/bad-input", test_bad_input);
     g_test_add_func("/qtest-line/clock", test_clock);

@@ -3,6 +3,7 @@
  * and the memory backend objects built on them.
  */
 #include "kite/hostmem.h"
+#include "kite/memory.h"
 #include "kite/ramblock.h"
 
 #include <fcntl.h>
@@ -182,6 +183,30 @@ static uint64_t meminfo_value(const char *key)
     return line ? g_ascii_strtoull(line + strlen(key), NULL, 10) : 0;
 }
 
+static uint64_t sysctl_value(const char *path)
+{
+    g_autofree char *text = NULL;
+    return g_file_get_contents(path, &text, NULL, NULL) ?
+           g_ascii_strtoull(text, NULL, 10) : 0;
+}
+
+/* A hugetlbfs mount point from /proc/mounts, or NULL. */
+static char *hugetlbfs_mount(void)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents("/proc/mounts", &text, NULL, NULL)) {
+        return NULL;
+    }
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) f = g_strsplit(*l, " ", 4);
+        if (g_strv_length(f) >= 3 && !strcmp(f[2], "hugetlbfs")) {
+            return g_strdup(f[1]);
+        }
+    }
+    return NULL;
+}
+
 static void test_hugetlb(void)
 {
     RAMBlockParams p = { .name = "huge", .size = 2 * MiB, .memfd = true,
@@ -189,29 +214,49 @@ static void test_hugetlb(void)
     GError *err = NULL;
 
     if (meminfo_value("HugePages_Free:") == 0) {
-        /* No huge pages: creating must fail cleanly, never crash. */
-        p.prealloc = true;
-        RAMBlock *rb = ram_block_new(&p, &err);
-        if (rb) {
-            ram_block_unref(rb);
-        } else {
+        if (sysctl_value("/proc/sys/vm/nr_overcommit_hugepages") == 0) {
+            /* None to be had: a clear error (QEMU's words), no crash. */
+            g_assert_null(ram_block_new(&p, &err));
             g_assert_nonnull(err);
+            g_assert_nonnull(strstr(err->message, "guest RAM"));
             g_clear_error(&err);
         }
         g_test_skip("no free huge pages in /proc/meminfo "
                     "(HugePages_Free is 0)");
         return;
     }
+    uint64_t huge = meminfo_value("Hugepagesize:") * KiB;
     RAMBlock *rb = ram_block_new(&p, &err);
     g_assert_no_error(err);
-    g_assert_cmpuint(rb->page_size, ==,
-                     meminfo_value("Hugepagesize:") * KiB);
+    g_assert_cmpuint(rb->page_size, ==, huge);
     touch(rb, rb->size);
     /* Discard must be huge-page aligned. */
     g_assert_false(ram_block_discard_range(rb, 4096, 4096, &err));
+    g_assert_nonnull(strstr(err->message, "aligned"));
     g_clear_error(&err);
     g_assert_true(ram_block_discard_range(rb, 0, rb->page_size, &err));
     g_assert_true(all_zero(rb->host, rb->page_size));
+    ram_block_unref(rb);
+
+    /* hugetlbfs: page size from statfs of the mount */
+    g_autofree char *mnt = hugetlbfs_mount();
+    if (!mnt) {
+        g_test_message("no hugetlbfs mount in /proc/mounts: not tested");
+        return;
+    }
+    RAMBlockParams f = { .name = "hugefile", .size = huge, .mem_path = mnt,
+                         .share = true };
+    rb = ram_block_new(&f, &err);
+    if (!rb) {
+        g_test_message("hugetlbfs %s not usable: %s", mnt, err->message);
+        g_clear_error(&err);
+        return;
+    }
+    g_assert_cmpuint(rb->page_size, >=, huge);
+    g_assert_cmpint(rb->kind, ==, RAM_KIND_FILE);
+    touch(rb, rb->size);
+    g_assert_true(ram_block_discard_range(rb, 0, rb->size, &err));
+    g_assert_true(all_zero(rb->host, rb->size));
     ram_block_unref(rb);
 }
 
@@ -304,6 +349,51 @@ static Object *add_backend(const char *type, const char *id, GError **errp,
     return user_creatable_add(type, id, props, errp);
 }
 
+/* The VmFlags line of /proc/self/smaps for the mapping at @addr. */
+static char *vm_flags(const void *addr)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents("/proc/self/smaps", &text, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    bool in = false;
+
+    for (char **l = lines; *l; l++) {
+        unsigned long lo, hi;
+        if (sscanf(*l, "%lx-%lx ", &lo, &hi) == 2) {
+            in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+        } else if (in && g_str_has_prefix(*l, "VmFlags:")) {
+            return g_strconcat(*l + 8, " ", NULL);
+        }
+    }
+    return NULL;
+}
+
+static void test_backend_flags(void)
+{
+    GError *err = NULL;
+    Object *obj = add_backend(TYPE_MEMORY_BACKEND_RAM, "flags0", &err,
+                              "size", "4M", NULL);
+    g_assert_no_error(err);
+    g_autofree char *def = vm_flags(host_memory_backend_get_ram_block(obj)->host);
+    g_assert_nonnull(def);
+    g_assert_null(strstr(def, " nr "));   /* reserve=on */
+    g_assert_null(strstr(def, " dd "));   /* dump=on */
+    if (g_file_test("/sys/kernel/mm/ksm", G_FILE_TEST_IS_DIR)) {
+        g_assert_nonnull(strstr(def, " mg ")); /* merge=on */
+    }
+    object_unparent(obj);
+
+    obj = add_backend(TYPE_MEMORY_BACKEND_RAM, "flags1", &err, "size", "4M",
+                      "reserve", "off", "dump", "off", "merge", "off", NULL);
+    g_assert_no_error(err);
+    g_autofree char *set = vm_flags(host_memory_backend_get_ram_block(obj)->host);
+    g_assert_nonnull(set);
+    g_assert_nonnull(strstr(set, " nr "));
+    g_assert_nonnull(strstr(set, " dd "));
+    g_assert_null(strstr(set, " mg "));
+    object_unparent(obj);
+}
+
 static void test_backend_ram(void)
 {
     GError *err = NULL;
@@ -375,6 +465,21 @@ static void test_backend_memfd(void)
     json_t *share = object_property_get_json(obj, "share", &err);
     g_assert_true(json_is_true(share));
     json_decref(share);
+    /* sealed against growing and shrinking, as QEMU's seal=on default */
+    int seals = fcntl(rb->fd, F_GET_SEALS);
+    g_assert_cmpint(seals & (F_SEAL_GROW | F_SEAL_SHRINK), ==,
+                    F_SEAL_GROW | F_SEAL_SHRINK);
+    g_assert_cmpint(ftruncate(rb->fd, 4 * MiB), ==, -1);
+    /* sealing does not stop discard */
+    g_assert_true(ram_block_discard_range(rb, 0, 1 * MiB, &err));
+    g_assert_no_error(err);
+    object_unparent(obj);
+
+    obj = add_backend(TYPE_MEMORY_BACKEND_MEMFD, "mfd-unsealed", &err,
+                      "size", "2M", "seal", "off", NULL);
+    g_assert_no_error(err);
+    g_assert_cmpint(fcntl(host_memory_backend_get_ram_block(obj)->fd,
+                          F_GET_SEALS), ==, F_SEAL_SEAL);
     object_unparent(obj);
 
     obj = add_backend(TYPE_MEMORY_BACKEND_MEMFD, "mfd2", &err,
@@ -418,6 +523,48 @@ static void test_backend_file(void)
     g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
     g_assert_cmpmem(contents, 5, "hello", 5);
     object_unparent(obj);
+
+    /* read-only: the file is mapped read-only and guest RAM over it is
+     * ROM, so guest writes are dropped instead of faulting */
+    obj = add_backend(TYPE_MEMORY_BACKEND_FILE, "f2", &err, "size", "2M",
+                      "mem-path", path, "readonly", "on", NULL);
+    g_assert_no_error(err);
+    rb = host_memory_backend_get_ram_block(obj);
+    g_assert_true(rb->readonly);
+    g_assert_cmpmem(rb->host, 5, "hello", 5);
+    MemoryRegion root = { 0 }, ram = { 0 };
+    AddressSpace as;
+    memory_region_init(&root, NULL, "root", 16 * MiB);
+    address_space_init(&as, &root, "ro");
+    memory_region_init_ram_from_block(&ram, NULL, "ro-ram", rb);
+    g_assert_true(ram.readonly);
+    memory_region_set_readonly(&ram, false);
+    g_assert_true(ram.readonly);
+    memory_region_add_subregion(&root, 0, &ram);
+    address_space_write_sized(&as, 0, 0x41414141, 4);
+    g_assert_cmpmem(rb->host, 5, "hello", 5);
+    g_assert_false(dma_memory_write(&as, 0, "x", 1, &err));
+    g_clear_error(&err);
+    g_assert_false(ram_block_discard_range(rb, 0, 4096, &err));
+    g_assert_nonnull(strstr(err->message, "read-only"));
+    g_clear_error(&err);
+    address_space_destroy(&as);
+    memory_region_finalize(&ram);
+    memory_region_finalize(&root);
+    object_unparent(obj);
+
+    /* discard-data=on: the contents go with the backend */
+    obj = add_backend(TYPE_MEMORY_BACKEND_FILE, "f3", &err, "size", "2M",
+                      "mem-path", path, "share", "on", "discard-data", "on",
+                      NULL);
+    g_assert_no_error(err);
+    g_assert_cmpmem(host_memory_backend_get_ram_block(obj)->host, 5,
+                    "hello", 5);
+    object_unparent(obj);
+    g_free(contents);
+    contents = NULL;
+    g_assert_true(g_file_get_contents(path, &contents, NULL, NULL));
+    g_assert_true(all_zero((uint8_t *)contents, 5));
     g_unlink(path);
 
     /* A backend cannot be made with the abstract type. */
@@ -442,5 +589,6 @@ int main(int argc, char **argv)
     g_test_add_func("/backend/ram", test_backend_ram);
     g_test_add_func("/backend/memfd", test_backend_memfd);
     g_test_add_func("/backend/file", test_backend_file);
+    g_test_add_func("/backend/flags", test_backend_flags);
     return g_test_run();
 }

@@ -29,4 +29,9 @@ bool x86_load_multiboot(const char *kernel, const char *cmdline,
                         uint64_t ram_above_4g, bool *is_multiboot,
                         GError **errp);
 
+/* Load a Linux bzImage with the 64-bit boot protocol; fills
+ * x86_boot_state. */
+bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
+                    uint64_t ram_below_4g, uint64_t ram_above_4g, GError **errp);
+
 #endif

@@ -79,18 +79,22 @@ json_t *kvm_slots_to_json(const KvmSlotTable *t);
 char *kvm_slots_format_hmp(const KvmSlotTable *t);
 
 /*
- * Memory listener adapter: one slot per RAM section (trimmed to whole
- * pages; read-only sections get KVM_MEM_READONLY).  Changes reported
- * between begin and commit are applied at commit, removals first, so a
- * layout change never trips over the slot it replaces.  A listener
- * callback cannot fail, so the first error is kept for the owner.
+ * Memory listener adapter (accel/kvm/kvm-slots-listener.c): slots from the
+ * RAM sections of an address space, trimmed to whole pages, read-only
+ * sections with KVM_MEM_READONLY.  Sections contiguous in guest and host
+ * address with equal flags share one slot (each slot costs the host kernel
+ * memory).  Changes between begin and commit are applied at commit as a
+ * difference, removals first; outside a transaction at once.  The adapter
+ * only touches slots it made.  A callback cannot fail, so the first error
+ * is kept for the owner.
  */
 typedef struct KvmSlotsListener {
     MemoryListener listener;
     KvmSlotTable *table;
     GError *error;           /* first failure, until taken */
     bool in_transaction;
-    GArray *pending;         /* queued changes during a transaction */
+    GArray *sections;        /* live RAM sections, sorted by address */
+    GArray *applied;         /* the slots this listener made */
 } KvmSlotsListener;
 
 /* Then memory_listener_register(&kl->listener, as) replays the existing
