@@ -6,6 +6,11 @@
  * limit, size changes of a live slot) and keeps the kernel's view of the
  * slots so tests can compare it with Kite's table.  Every call is recorded
  * (request and a copy of the argument) and the Nth call can be made to fail.
+ * KVM_RUN is an idle guest: it returns only when kicked (kvm_run's
+ * immediate_exit set, or a signal), with EINTR and KVM_EXIT_INTR.  Other
+ * requests it does not model succeed with 0 (a handler can answer them).
+ * vCPU threads may call it concurrently; the query functions below are
+ * meant for the test's thread once the others are quiet.
  */
 #ifndef KITE_KVM_IOCTL_FAKE_H
 #define KITE_KVM_IOCTL_FAKE_H
