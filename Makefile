@@ -4,7 +4,7 @@ BUILD ?= build
 SRC := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-clang check run fuzz clean distclean
+.PHONY: all deps build build-clang check run fuzz clean distclean bench
 
 all: build
 
@@ -32,6 +32,11 @@ run: build
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || (cd $(SRC) && ./configure --builddir=build-fuzz --cc=clang --enable-fuzzing)
 	ninja -C build-fuzz
+
+# Benchmarks of issues 3 and 4, side by side with Debian's QEMU
+# (bench/README.md); the KVM parts run through scripts/kvm-run.
+bench: build
+	@$(SRC)bench/run-all $(BUILD)
 
 clean:
 	-ninja -C $(BUILD) clean

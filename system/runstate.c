@@ -258,6 +258,11 @@ bool runstate_handle_request(MainLoopRequestKind kind, const char *reason)
     switch (kind) {
     case MAIN_LOOP_REQ_RESET:
         qemu_system_reset();
+        /* As QEMU: a VM that was not running is "prelaunch" after a
+         * reset (cont then starts it afresh, even after a shutdown). */
+        if (!runstate_is_running()) {
+            runstate_set(RUN_STATE_PRELAUNCH);
+        }
         return false;
     case MAIN_LOOP_REQ_POWERDOWN:
         runstate_notify_powerdown();

@@ -147,7 +147,7 @@ static void handle_exit(KvmVcpu *v)
         break;
     case KVM_EXIT_SHUTDOWN:
         /* Triple fault: reset, or shut down with -no-reboot. */
-        qemu_system_reset_request();
+        qemu_system_reset_request_reason("guest-reset");
         self_stop(v);
         break;
     case KVM_EXIT_SYSTEM_EVENT:
@@ -156,7 +156,7 @@ static void handle_exit(KvmVcpu *v)
             qemu_system_shutdown_request("guest-shutdown");
             break;
         case KVM_SYSTEM_EVENT_RESET:
-            qemu_system_reset_request();
+            qemu_system_reset_request_reason("guest-reset");
             break;
         default:
             msg = g_strdup_printf("system event %u", run->system_event.type);

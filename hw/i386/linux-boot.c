@@ -38,6 +38,7 @@
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
 #define ZP_EXT_RAMDISK_SIZE  0x0c4
 #define ZP_EXT_CMD_LINE_PTR  0x0c8
+#define ZP_ACPI_RSDP_ADDR    0x070
 #define XLF_KERNEL_64 0x1
 #define LOADED_HIGH 0x01
 #define E820_RAM 1
@@ -186,6 +187,7 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
         }
         zp[ZP_E820_ENTRIES] = n;
     }
+    set64(zp + ZP_ACPI_RSDP_ADDR, x86_boot_state.rsdp);
     if (!put(ZERO_PAGE_ADDR, zp, 4096, errp) || !build_page_tables(errp) ||
         !build_gdt(errp)) {
         return false;

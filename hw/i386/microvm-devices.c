@@ -9,6 +9,7 @@
 #include "kite/kvm/kvm.h"
 #include "kite/vl.h"
 #include "kite/chardev.h"
+#include "kite/runstate.h"
 
 #define COM1_IRQ 4
 
@@ -56,13 +57,18 @@ bool microvm_devices_init(MachineState *ms, bool isa_serial, GError **errp)
     return true;
 }
 
-bool microvm_load_kernel(MachineState *ms, uint64_t ram_below_4g,
-                         uint64_t ram_above_4g, GError **errp)
+typedef struct KernelReload {
+    MachineState *ms;
+    uint64_t below, above;
+} KernelReload;
+
+static bool load_kernel(MachineState *ms, uint64_t ram_below_4g,
+                        uint64_t ram_above_4g, GError **errp)
 {
     bool multiboot = false;
 
-    if (!ms->kernel_filename) {
-        return true;
+    if (!x86_acpi_build(ms->smp_cpus, &x86_boot_state.rsdp, errp)) {
+        return false;
     }
     if (!x86_load_multiboot(ms->kernel_filename, ms->kernel_cmdline,
                             ms->initrd_filename, ram_below_4g, ram_above_4g,
@@ -74,5 +80,34 @@ bool microvm_load_kernel(MachineState *ms, uint64_t ram_below_4g,
                                       ram_above_4g, errp)) {
         return false;
     }
+    return true;
+}
+
+/* A reset starts the kernel again from a fresh copy: the running one
+ * has overwritten its image and the boot tables. */
+static void reload_kernel(void *opaque)
+{
+    KernelReload *r = opaque;
+    GError *err = NULL;
+
+    if (!load_kernel(r->ms, r->below, r->above, &err)) {
+        fprintf(stderr, "kite: reloading -kernel on reset: %s\n", err->message);
+        g_error_free(err);
+    }
+}
+
+bool microvm_load_kernel(MachineState *ms, uint64_t ram_below_4g,
+                         uint64_t ram_above_4g, GError **errp)
+{
+    static KernelReload reload;
+
+    if (!ms->kernel_filename) {
+        return true;
+    }
+    if (!load_kernel(ms, ram_below_4g, ram_above_4g, errp)) {
+        return false;
+    }
+    reload = (KernelReload){ ms, ram_below_4g, ram_above_4g };
+    qemu_register_reset(reload_kernel, &reload);
     return true;
 }

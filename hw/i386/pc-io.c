@@ -7,13 +7,14 @@
 #include "kite/qdev.h"
 #include "kite/memory.h"
 #include "kite/runstate.h"
+#include "kite/i386/x86-boot.h"
 
 #define TYPE_PC_IO "pc-io"
 #define KBD_CMD_PULSE_RESET 0xfe
 
 typedef struct PcIoState {
     DeviceState parent_obj;
-    MemoryRegion port80, kbd;
+    MemoryRegion port80, kbd, sleep;
 } PcIoState;
 
 #define PC_IO(o) OBJECT_CHECK(PcIoState, (o), TYPE_PC_IO)
@@ -43,13 +44,42 @@ static uint64_t kbd_read(void *opaque, hwaddr addr, unsigned size)
 static void kbd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     if (addr == 4 && (val & 0xff) == KBD_CMD_PULSE_RESET) {
-        qemu_system_reset_request();
+        qemu_system_reset_request_reason("guest-reset");
     }
 }
 
 static const MemoryRegionOps kbd_ops = {
     .read = kbd_read,
     .write = kbd_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 1 },
+};
+
+/*
+ * The hardware-reduced ACPI sleep control and status registers (ACPI 6.4,
+ * 4.8.3.7): SLP_EN with SLP_TYP of \_S5 powers off.  The status register
+ * reads 0: nothing ever wakes the machine.
+ */
+#define SLEEP_TYP_SHIFT 2
+#define SLEEP_TYP_MASK 0x1c
+#define SLEEP_EN 0x20
+
+static uint64_t sleep_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static void sleep_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    if (addr == 0 && (val & SLEEP_EN) &&
+        ((val & SLEEP_TYP_MASK) >> SLEEP_TYP_SHIFT) == X86_ACPI_SLP_TYP_S5) {
+        qemu_system_shutdown_request("guest-shutdown");
+    }
+}
+
+static const MemoryRegionOps sleep_ops = {
+    .read = sleep_read,
+    .write = sleep_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 1 },
 };
@@ -63,13 +93,16 @@ static bool pc_io_realize(DeviceState *dev, GError **errp)
     memory_region_init_io(&s->kbd, OBJECT(dev), &kbd_ops, s, "i8042", 5);
     memory_region_add_subregion(get_system_io(), 0x80, &s->port80);
     memory_region_add_subregion(get_system_io(), 0x60, &s->kbd);
+    memory_region_init_io(&s->sleep, OBJECT(dev), &sleep_ops, s, "acpi-sleep", 2);
+    memory_region_add_subregion(get_system_io(), X86_ACPI_SLEEP_CONTROL_PORT,
+                                &s->sleep);
     return true;
 }
 
 static void pc_io_class_init(ObjectClass *klass, const void *data)
 {
     DEVICE_CLASS(klass)->realize = pc_io_realize;
-    DEVICE_CLASS(klass)->desc = "port 0x80 and the 8042 reset line";
+    DEVICE_CLASS(klass)->desc = "port 0x80, the 8042 reset line and the ACPI sleep registers";
     DEVICE_CLASS(klass)->user_creatable = false;  /* part of the machine */
 }
 

@@ -249,6 +249,7 @@ static void sclp_event_facility_class_init(ObjectClass *klass,
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "SCLP event facility";
+    dc->user_creatable = false;       /* part of the SCLP */
     dc->realize = sclp_event_facility_realize;
     dc->reset = sclp_event_facility_reset;
 }
@@ -292,6 +293,7 @@ static void sclp_event_reset(DeviceState *dev)
 static void sclp_event_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    dc->user_creatable = false;
     dc->realize = sclp_event_realize;
     dc->unrealize = sclp_event_unrealize;
     dc->reset = sclp_event_reset;

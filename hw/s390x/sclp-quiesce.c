@@ -39,6 +39,7 @@ static void sclp_quiesce_class_init(ObjectClass *klass, const void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     SCLPEventClass *ec = (SCLPEventClass *)klass;
     dc->desc = "SCLP event to signal quiesce";
+    dc->user_creatable = false;       /* always part of the facility */
     dc->realize = sclp_quiesce_realize;
     ec->send_mask = SCLP_EVENT_MASK(SCLP_EVENT_SIGNAL_QUIESCE);
     ec->read_event_data = sclp_quiesce_read_event;

@@ -29,7 +29,8 @@ bool kite_opts_get_size(KiteOpts *opts, const char *key, uint64_t def,
 void kite_opts_del(KiteOpts *opts, const char *key);
 /* True when the string asked for help ("help" or "?" item). */
 bool kite_opts_wants_help(KiteOpts *opts);
-/* Keys in order of appearance. */
+/* Keys in order of appearance: a new array of copies, freed with
+ * g_ptr_array_free(keys, true). */
 GPtrArray *kite_opts_keys(KiteOpts *opts);
 /* The rest as a new name -> value table (strings copied). */
 GHashTable *kite_opts_to_hash(KiteOpts *opts);

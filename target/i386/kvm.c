@@ -126,6 +126,9 @@ static struct kvm_cpuid2 *build_cpuid(X86KvmVm *vm, unsigned index, unsigned ncp
             if (ncpus > 1) {
                 e->edx |= 1u << 28;   /* HTT: the count above is valid */
             }
+            /* ECX[31]: running under a hypervisor.  KVM leaves it clear;
+             * guests look at the 0x40000000 leaves only when it is set. */
+            e->ecx |= 1u << 31;
             break;
         case 0xb:
         case 0x1f:

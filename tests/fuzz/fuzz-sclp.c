@@ -8,6 +8,7 @@
  * bit 1 move the prefix to 0x10000), then the SCCB image.
  */
 #include "kite/memory.h"
+#include "kite/chardev.h"
 #include "kite/s390x/event-facility.h"
 
 #define FUZZ_RAM (16 * MiB)
@@ -35,6 +36,21 @@ static void fuzz_init(void)
         g_error("SCLP: %s", err->message);
     }
     fuzz_sclp = SCLP(dev);
+
+    /* Both consoles on null chardevs, so event buffers reach them. */
+    static const char *const consoles[] = { TYPE_SCLP_CONSOLE,
+                                            TYPE_SCLP_LM_CONSOLE };
+    for (size_t i = 0; i < G_N_ELEMENTS(consoles); i++) {
+        g_autofree char *id = g_strdup_printf("fuzz%zu", i);
+        if (!chardev_new_from_spec(id, "null", &err)) {
+            g_error("chardev: %s", err->message);
+        }
+        DeviceState *con = qdev_new(consoles[i]);
+        if (!object_property_set_str(OBJECT(con), "chardev", id, &err) ||
+            !qdev_realize_and_unref(con, &err)) {
+            g_error("%s: %s", consoles[i], err->message);
+        }
+    }
 }
 
 static uint32_t rd32(const uint8_t *p)

@@ -11,7 +11,8 @@ and a line the guest must print on the serial console.
 import os, re, subprocess, sys, tempfile
 
 CASES = [
-    # name, kernel, extra options, status, serial text
+    # name, kernel, extra options, status, text on the serial console or
+    # Kite's stderr
     ('port-and-mmio-exits', 'exits', ['-device', 'virtio-balloon-pci'], 1,
      'exits: balloon at devfn'),
     ('cpuid', 'cpuid', [], 1, 'cpuid: vendor'),
@@ -19,17 +20,27 @@ CASES = [
     ('debug-exit-status', 'exitcode', [], 0x43, 'exitcode: leaving with 0x21'),
     ('multiboot-info', 'multiboot', ['-append', 'kite-test-arg=42'], 1,
      "multiboot: cmdline"),
+    ('reset-8042', 'reset', ['-reboot'], 1, 'reset: boot 2 after reset'),
+    ('reset-8042-no-reboot', 'reset', [], 0, 'reset: first boot'),
+    ('triple-fault-resets', 'triplefault', ['-reboot'], 1,
+     'triplefault: boot 2 after the fault'),
+    ('triple-fault-no-reboot', 'triplefault', [], 0, 'triplefault: faulting'),
+    ('internal-error-exits-1', 'fatal', [], 1, 'RIP='),
 ]
 
 
 def main():
-    kvm_run, kite, kdir = sys.argv[1:4]
+    kvm_run, kite, kdir = [os.path.abspath(a) for a in sys.argv[1:4]]
     lines = []
     for name, kernel, extra, _, _ in CASES:
         argv = [kite, '-M', 'microvm', '-m', '64M', '-accel', 'kvm',
                 '-display', 'none', '-nodefaults', '-serial', 'stdio',
-                '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
-                '-kernel', os.path.join(kdir, kernel + '.elf')] + extra
+                '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
+                '-kernel', os.path.join(kdir, kernel + '.elf')]
+        # Guest resets end Kite (-no-reboot) unless a case says '-reboot'.
+        argv += [a for a in extra if a != '-reboot']
+        if '-reboot' not in extra:
+            argv.append('-no-reboot')
         # Bound each guest so a hang costs seconds, not the whole run.
         lines.append('timeout 60 ' + ' '.join("'%s'" % a for a in argv))
     with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:

@@ -489,6 +489,10 @@ static void test_start_stopped(void)
         g_assert_cmpstr(json_string_value(json_object_get(data, "reason")),
                         ==, "host-qmp-system-reset");
     }
+    /* As in QEMU, a VM that was not running is "prelaunch" after it. */
+    r = child_qmp(&c, "{\"execute\":\"query-status\"}", NULL);
+    g_assert_cmpstr(reply_str(r, "status"), ==, "prelaunch");
+    json_decref(r);
     json_decref(child_qmp(&c, "{\"execute\":\"system_powerdown\"}", events));
     g_assert_cmpuint(events->len, ==, 4);
     g_assert_cmpstr(json_string_value(json_object_get(
@@ -544,6 +548,30 @@ static void test_sigterm(void)
         json_object_get(ev, "data"), "reason")), ==, "host-signal");
     json_decref(ev);
     g_assert_cmpint(child_wait(&c), ==, 0);
+}
+
+/* -monitor SPEC and -mon (mode=readline by default) start HMP. */
+static void test_hmp_monitor(void)
+{
+    static const char *const cmdlines[] = {
+        "-display none -accel qtest -M none -S -monitor stdio",
+        "-display none -accel qtest -M none -S -chardev stdio,id=h -mon h",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cmdlines); i++) {
+        Child c = child_start(cmdlines[i]);
+        GString *out = g_string_new(NULL);
+        char line[4096];
+
+        fputs("info status\nquit\n", c.in);
+        fflush(c.in);
+        while (fgets(line, sizeof(line), c.out)) {
+            g_string_append(out, line);
+        }
+        g_assert_nonnull(strstr(out->str, "VM status: paused (prelaunch)"));
+        g_assert_cmpint(child_wait(&c), ==, 0);
+        g_string_free(out, true);
+    }
 }
 
 /* ---- What the machines build (through libqtest) ---- */
@@ -635,6 +663,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cmdline/start-stopped", test_start_stopped);
     g_test_add_func("/cmdline/machine-none", test_machine_none);
     g_test_add_func("/cmdline/sigterm", test_sigterm);
+    g_test_add_func("/cmdline/hmp-monitor", test_hmp_monitor);
     g_test_add_func("/machine/microvm-ram-split", test_microvm_ram_split);
     g_test_add_func("/machine/none-ram", test_none_ram);
     g_test_add_func("/machine/memory-backend", test_memory_backend_ram);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -44,6 +45,12 @@ static int raw_connect(const char *path)
     return -1;
 }
 
+/* The VMM dies with the test program, even when an assertion aborts it. */
+static void raw_child_setup(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Start @binary with @args plus a QMP server socket and connect to it. */
 static RawQmp *raw_start(const char *binary, const char *args)
 {
@@ -59,7 +66,7 @@ static RawQmp *raw_start(const char *binary, const char *args)
     gboolean ok = g_spawn_async(NULL, argv, NULL,
                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH |
                                 G_SPAWN_STDOUT_TO_DEV_NULL,
-                                NULL, NULL, &r->pid, &err);
+                                raw_child_setup, NULL, &r->pid, &err);
     g_assert_no_error(err);
     g_assert_true(ok);
     g_strfreev(argv);
@@ -164,10 +171,18 @@ static json_t *raw_reply(RawQmp *r, json_t **events)
     }
 }
 
+/* One write per request: after "quit" the VMM may be gone before a
+ * second write could be made. */
+static void raw_send_line(RawQmp *r, const char *text)
+{
+    char *line = g_strconcat(text, "\n", NULL);
+    raw_send_str(r, line);
+    g_free(line);
+}
+
 static json_t *raw_cmd(RawQmp *r, const char *text)
 {
-    raw_send_str(r, text);
-    raw_send_str(r, "\n");
+    raw_send_line(r, text);
     return raw_reply(r, NULL);
 }
 
@@ -363,6 +378,26 @@ static void test_reconnect_resets_session(void)
     rep = raw_cmd(r, "{\"execute\": \"qmp_capabilities\"}");
     g_assert_nonnull(json_object_get(rep, "return"));
     json_decref(rep);
+
+    /* A client that sends a pile of requests and hangs up at once: the
+     * replies have nowhere to go, and the next client is served. */
+    GString *pile = g_string_new(NULL);
+    for (int i = 0; i < 300; i++) {
+        g_string_append(pile, "{\"execute\": \"query-commands\"}\n");
+    }
+    raw_send(r, pile->str, pile->len);
+    g_string_free(pile, TRUE);
+    close(r->fd);
+    r->fd = raw_connect(r->path);
+    g_assert_cmpint(r->fd, >=, 0);
+    g_string_truncate(r->rx, 0);
+    g = raw_recv(r);
+    g_assert_nonnull(json_object_get(g, "QMP"));
+    json_decref(g);
+    rep = raw_cmd(r, "{\"execute\": \"qmp_capabilities\", \"id\": \"again\"}");
+    g_assert_nonnull(json_object_get(rep, "return"));
+    g_assert_cmpstr(json_string_value(json_object_get(rep, "id")), ==, "again");
+    json_decref(rep);
     raw_stop(r);
 }
 
@@ -534,10 +569,8 @@ static void test_peer_shapes(void)
     for (size_t i = 0; i < G_N_ELEMENTS(peer_requests); i++) {
         const char *req = peer_requests[i];
         json_t *kev = json_array(), *qev = json_array();
-        raw_send_str(k, req);
-        raw_send_str(k, "\n");
-        raw_send_str(q, req);
-        raw_send_str(q, "\n");
+        raw_send_line(k, req);
+        raw_send_line(q, req);
         json_t *kr = raw_reply(k, &kev);
         json_t *qr = raw_reply(q, &qev);
         char *where = g_strdup_printf("request %zu %s", i, req);

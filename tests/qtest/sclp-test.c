@@ -530,6 +530,28 @@ static void test_endianness(void)
     qtest_quit(qts);
 }
 
+/* System reset: prefix back to 0, pending interrupts dropped. */
+static void test_reset(void)
+{
+    QTestState *qts = sclp_start("-m 128M");
+    if (!qts) {
+        return;
+    }
+    g_autofree char *r = qtest_command(qts, "set_prefix 0x10000");
+    g_assert_cmpstr(r, ==, "OK");
+    sclp_write_header(qts, 0x10000, 4096, 0, 0);
+    g_assert_cmpint(sclp_servc(qts, SCLP_RSCPI, 0x10000), ==, -6);
+    sclp_write_header(qts, PAGE, 4096, 0, 0);
+    g_assert_cmpint(sclp_servc(qts, SCLP_RSCPI, PAGE), ==, 0);
+    qtest_qmp_assert_success(qts, "{'execute': 'system_reset'}");
+    qtest_qmp_eventwait(qts, "RESET");
+    sclp_expect_no_interrupt(qts);
+    sclp_write_header(qts, 0x10000, 4096, 0, 0);
+    g_assert_cmpint(sclp_servc(qts, SCLP_RSCPI, 0x10000), ==, 0);
+    sclp_expect_service(qts, 0x10000);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -553,5 +575,6 @@ int main(int argc, char **argv)
                     test_els_end_of_memory);
     g_test_add_func("/s390x/sclp/interrupt-parameter", test_interrupt_parameter);
     g_test_add_func("/s390x/sclp/endianness", test_endianness);
+    g_test_add_func("/s390x/sclp/reset", test_reset);
     return g_test_run();
 }

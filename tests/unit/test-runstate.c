@@ -50,6 +50,24 @@ static void test_stop_start(void)
     runstate_set(RUN_STATE_RUNNING);
 }
 
+/* After a reset a VM that was not running is in prelaunch (QEMU). */
+static void test_reset_state(void)
+{
+    GError *err = NULL;
+
+    runstate_set(RUN_STATE_SHUTDOWN);
+    qemu_system_reset_request();
+    qemu_system_exit_request(0);
+    main_loop_run();
+    g_assert_cmpint(runstate_get(), ==, RUN_STATE_PRELAUNCH);
+    g_assert_true(vm_start(&err));
+
+    qemu_system_reset_request();
+    qemu_system_exit_request(0);
+    main_loop_run();
+    g_assert_cmpint(runstate_get(), ==, RUN_STATE_RUNNING);
+}
+
 static gboolean post_exit(gpointer opaque)
 {
     qemu_system_exit_request(GPOINTER_TO_INT(opaque));
@@ -151,6 +169,7 @@ int main(int argc, char **argv)
     g_test_add_func("/runstate/exit-status", test_exit_status);
     g_test_add_func("/runstate/reset-powerdown", test_reset_and_powerdown);
     g_test_add_func("/runstate/shutdown", test_shutdown);
+    g_test_add_func("/runstate/reset-state", test_reset_state);
     g_test_add_func("/runstate/request-from-thread", test_request_from_thread);
     g_test_add_func("/runstate/vm-name", test_vm_name);
     return g_test_run();

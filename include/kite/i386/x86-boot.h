@@ -17,6 +17,7 @@ typedef struct X86BootState {
     uint64_t eax, ebx, esi, esp;
     uint64_t cr3;            /* page tables for LINUX64 */
     uint64_t gdt_base;       /* GDT for LINUX64 */
+    uint64_t rsdp;           /* ACPI RSDP, 0 = none */
 } X86BootState;
 
 extern X86BootState x86_boot_state;
@@ -33,5 +34,17 @@ bool x86_load_multiboot(const char *kernel, const char *cmdline,
  * x86_boot_state. */
 bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
                     uint64_t ram_below_4g, uint64_t ram_above_4g, GError **errp);
+
+/* Ports and values shared by the ACPI tables and the devices behind them. */
+#define X86_KBD_CMD_PORT 0x64
+#define X86_KBD_CMD_RESET 0xfe
+#define X86_ACPI_SLEEP_CONTROL_PORT 0x600
+#define X86_ACPI_SLEEP_STATUS_PORT 0x601
+#define X86_ACPI_SLP_TYP_S5 5
+#define X86_IOAPIC_ID 0
+
+/* Write RSDP, XSDT, FADT (hardware-reduced), DSDT (\_S5) and MADT for
+ * @ncpus vCPUs into the BIOS area; *@rsdp_addr gets the RSDP's address. */
+bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp);
 
 #endif

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Run one VMM (Kite or the peer, Debian's QEMU) for one benchmark case
+and print one JSON line with what was measured.  Runs where /dev/kvm
+works: inside scripts/kvm-run's emulated host, one batch command per case.
+
+    vmm-run.py MODE NAME -- VMM_ARGV...
+
+MODE:
+  procstart  VMM started with -S and -qmp stdio: ms from exec to the QMP
+             greeting (vCPUs created), and from `quit` to exit.
+  boot       s from exec to the first serial byte and to the guest's
+             KITE-BENCH-INIT line; 2 s later the VMM's RSS minus the
+             guest RAM mapping's RSS (largest mapping, /proc/PID/smaps);
+             then the VMM is stopped.
+  reclaim    samples RSS every 100 ms from exec; the guest prints
+             KITE-BENCH-FILLED and KITE-BENCH-FREED, whose times are
+             recorded; stops --hold seconds (15) after FREED or when the
+             VMM exits.  Also the system's Shmem (memfd RAM).
+
+The serial console must be on stdout (-serial stdio).  Every case is
+bounded by --timeout (default 120 s): a VMM that hangs is killed and the
+line says so.
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+
+def smaps(pid):
+    """(total RSS KiB, RSS KiB of the largest mapping, its size KiB)."""
+    total = big_rss = 0
+    big_size = -1
+    cur_big = False
+    with open('/proc/%d/smaps' % pid) as f:
+        for line in f:
+            if line.startswith('Size:'):
+                size = int(line.split()[1])
+                cur_big = size > big_size
+                if cur_big:
+                    big_size = size
+            elif line.startswith('Rss:'):
+                rss = int(line.split()[1])
+                total += rss
+                if cur_big:
+                    big_rss = rss
+    return total, big_rss, big_size
+
+
+def shmem_kib():
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('Shmem:'):
+                return int(line.split()[1])
+    return -1
+
+
+def main():
+    args = sys.argv[1:]
+    timeout, hold = 120.0, 15.0
+    while args and args[0] in ('--timeout', '--hold'):
+        if args[0] == '--timeout':
+            timeout = float(args[1])
+        else:
+            hold = float(args[1])
+        args = args[2:]
+    mode, name = args[0], args[1]
+    assert args[2] == '--'
+    argv = args[3:]
+    res = {'mode': mode, 'name': name, 'ok': False}
+    out = bytearray()
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    fd = p.stdout.fileno()
+    os.set_blocking(fd, False)
+    efd = p.stderr.fileno()
+    os.set_blocking(efd, False)
+    err = bytearray()
+    marks = {}
+    samples = []
+    next_sample = 0.0
+    quit_sent = None
+    done_at = None
+    try:
+        while True:
+            now = time.monotonic() - t0
+            if now > timeout:
+                res['error'] = 'timed out after %.0f s' % timeout
+                break
+            if mode == 'reclaim' and now >= next_sample:
+                try:
+                    rss, big, _ = smaps(p.pid)
+                    samples.append((round(now, 3), rss, big, shmem_kib()))
+                except (OSError, ValueError):
+                    pass
+                next_sample = now + 0.1
+            r, _, _ = select.select([fd, efd], [], [], 0.02)
+            if efd in r:
+                try:
+                    err += os.read(efd, 65536)
+                except BlockingIOError:
+                    pass
+            if fd in r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    chunk = b''
+                now = time.monotonic() - t0
+                if chunk and 'first_byte' not in marks:
+                    marks['first_byte'] = now
+                out += chunk
+                for m in ('KITE-BENCH-INIT', 'KITE-BENCH-FILLED',
+                          'KITE-BENCH-FREED', '"QMP"'):
+                    if m not in marks and m.encode() in out:
+                        marks[m] = now
+                if not chunk and p.poll() is not None:
+                    break
+            if mode == 'procstart' and '"QMP"' in marks and quit_sent is None:
+                quit_sent = time.monotonic() - t0
+                p.stdin.write(b'{"execute":"qmp_capabilities"}\n'
+                              b'{"execute":"quit"}\n')
+                p.stdin.flush()
+            if (mode == 'reclaim' and 'KITE-BENCH-FREED' in marks and
+                    now - marks['KITE-BENCH-FREED'] >= hold):
+                break
+            if mode == 'boot' and 'KITE-BENCH-INIT' in marks:
+                if now - marks['KITE-BENCH-INIT'] >= 2.0:
+                    rss, big, size = smaps(p.pid)
+                    res.update(rss_kib=rss, guest_ram_rss_kib=big,
+                               guest_ram_size_kib=size,
+                               overhead_kib=rss - big, ok=True)
+                    break
+            if p.poll() is not None and fd not in r:
+                break
+        done_at = time.monotonic() - t0
+    finally:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        p.wait()
+    end = time.monotonic() - t0
+    res['exit_status'] = p.returncode
+    res['wall_s'] = round(end, 3)
+    for k, v in marks.items():
+        res['t_' + k.strip('"').lower().replace('-', '_')] = round(v, 4)
+    if mode == 'procstart':
+        if quit_sent is not None:
+            res['qmp_ready_ms'] = round(marks['"QMP"'] * 1000, 1)
+            res['quit_to_exit_ms'] = round((end - quit_sent) * 1000, 1)
+            res['ok'] = p.returncode == 0
+    elif mode == 'reclaim':
+        res['samples'] = samples
+        res['ok'] = 'KITE-BENCH-FREED' in marks
+    if not res['ok']:
+        res['stdout_tail'] = out[-600:].decode('utf-8', 'replace')
+        res['stderr_tail'] = err[-600:].decode('utf-8', 'replace')
+    print(json.dumps(res))
+    return 0 if res['ok'] else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

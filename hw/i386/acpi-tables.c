@@ -1,0 +1,181 @@
+/*
+ * The few ACPI tables microvm gives a direct-boot guest (ACPI 6.4):
+ * RSDP -> XSDT -> FADT (hardware-reduced, with a sleep control register
+ * so Linux can power off and a reset register), DSDT holding only \_S5,
+ * and the MADT listing each vCPU's local APIC and the I/O APIC so Linux
+ * brings up the other vCPUs.  Placed in the BIOS area at 0xe0000 that
+ * e820 reports reserved, where guests also scan for the RSDP.
+ */
+#include "kite/i386/x86-boot.h"
+#include "kite/memory.h"
+
+#define ACPI_BASE         0xe0000
+#define ACPI_LIMIT        0xf0000
+#define HDR_LEN           36
+#define FADT_LEN          276
+#define FADT_HW_REDUCED   (1u << 20)
+#define FADT_RESET_REG_SUP (1u << 10)
+#define BOOT_ARCH_NO_VGA  (1u << 2)
+#define BOOT_ARCH_NO_CMOS_RTC (1u << 5)
+#define GAS_SYSTEM_IO     1
+#define GAS_ACCESS_BYTE   1
+#define LAPIC_BASE        0xfee00000u
+#define IOAPIC_BASE       0xfec00000u
+
+typedef struct AcpiBuf {
+    uint8_t *data;
+    size_t len;
+} AcpiBuf;
+
+static void put8(uint8_t *p, uint8_t v) { p[0] = v; }
+static void put16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, v); put32(p + 4, v >> 32); }
+
+static uint8_t checksum(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        sum += p[i];
+    }
+    return -sum;
+}
+
+/* Standard description header (5.2.6); checksum filled by finish(). */
+static uint8_t *table_new(const char *sig, size_t len, uint8_t rev)
+{
+    uint8_t *t = g_malloc0(len);
+
+    memcpy(t, sig, 4);
+    put32(t + 4, len);
+    put8(t + 8, rev);
+    memcpy(t + 10, "KITE  ", 6);
+    memcpy(t + 16, "KITEMVM ", 8);
+    put32(t + 24, 1);
+    memcpy(t + 28, "KITE", 4);
+    put32(t + 32, 1);
+    return t;
+}
+
+static void finish(uint8_t *t, size_t len)
+{
+    t[9] = 0;
+    t[9] = checksum(t, len);
+}
+
+/* Generic Address Structure (5.2.3.2) for a byte-wide I/O port. */
+static void put_gas_io(uint8_t *p, uint16_t port)
+{
+    put8(p, GAS_SYSTEM_IO);
+    put8(p + 1, 8);
+    put8(p + 2, 0);
+    put8(p + 3, GAS_ACCESS_BYTE);
+    put64(p + 4, port);
+}
+
+/* \_S5 = Package () { 5, 0 }: the SLP_TYP the guest writes to power off. */
+static const uint8_t dsdt_aml[] = {
+    0x08, '_', 'S', '5', '_',            /* NameOp "_S5_" */
+    0x12, 0x06, 0x02,                    /* PackageOp, PkgLength 6, 2 elements */
+    0x0a, X86_ACPI_SLP_TYP_S5,           /* BytePrefix 5 */
+    0x0a, 0x00,                          /* BytePrefix 0 */
+};
+
+static bool write_table(hwaddr *next, uint8_t *t, size_t len, hwaddr *addr,
+                        GError **errp)
+{
+    bool ok;
+
+    *addr = (*next + 15) & ~15ULL;
+    if (*addr + len > ACPI_LIMIT) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "ACPI tables do not fit below 0x%x", ACPI_LIMIT);
+        g_free(t);
+        return false;
+    }
+    finish(t, len);
+    ok = dma_memory_write(address_space_memory(), *addr, t, len, errp);
+    g_free(t);
+    *next = *addr + len;
+    return ok;
+}
+
+bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
+{
+    hwaddr next = ACPI_BASE + 64;    /* the RSDP goes first */
+    hwaddr dsdt, fadt, madt, xsdt;
+    size_t madt_len = HDR_LEN + 8 + 8 * ncpus + 12 + 10;
+    uint8_t *t, *p, rsdp[36] = { 0 };
+
+    /* DSDT */
+    t = table_new("DSDT", HDR_LEN + sizeof(dsdt_aml), 2);
+    memcpy(t + HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+    if (!write_table(&next, t, HDR_LEN + sizeof(dsdt_aml), &dsdt, errp)) {
+        return false;
+    }
+
+    /* FADT (5.2.9), revision 6 */
+    t = table_new("FACP", FADT_LEN, 6);
+    put32(t + 40, dsdt);
+    put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC); /* no 8042 bit */
+    put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP);
+    put_gas_io(t + 116, X86_KBD_CMD_PORT);        /* reset register */
+    put8(t + 128, X86_KBD_CMD_RESET);
+    put8(t + 131, 4);                             /* FADT minor version */
+    put64(t + 140, dsdt);                         /* X_DSDT */
+    put_gas_io(t + 244, X86_ACPI_SLEEP_CONTROL_PORT);
+    put_gas_io(t + 256, X86_ACPI_SLEEP_STATUS_PORT);
+    memcpy(t + 268, "KITEKITE", 8);
+    if (!write_table(&next, t, FADT_LEN, &fadt, errp)) {
+        return false;
+    }
+
+    /* MADT (5.2.12): local APICs, the I/O APIC, ISA IRQ 0 on GSI 2. */
+    t = table_new("APIC", madt_len, 5);
+    put32(t + 36, LAPIC_BASE);
+    put32(t + 40, 0);                             /* no 8259s to mask */
+    p = t + 44;
+    for (unsigned i = 0; i < ncpus; i++, p += 8) {
+        put8(p, 0);                               /* processor local APIC */
+        put8(p + 1, 8);
+        put8(p + 2, i);                           /* ACPI processor uid */
+        put8(p + 3, i);                           /* APIC id, as in CPUID */
+        put32(p + 4, 1);                          /* enabled */
+    }
+    put8(p, 1);                                   /* I/O APIC */
+    put8(p + 1, 12);
+    put8(p + 2, X86_IOAPIC_ID);
+    put32(p + 4, IOAPIC_BASE);
+    put32(p + 8, 0);                              /* GSI base */
+    p += 12;
+    put8(p, 2);                                   /* interrupt source override */
+    put8(p + 1, 10);
+    put8(p + 2, 0);                               /* ISA */
+    put8(p + 3, 0);                               /* IRQ 0 (PIT) */
+    put32(p + 4, 2);                              /* -> GSI 2 */
+    put16(p + 8, 0);                              /* bus default polarity */
+    if (!write_table(&next, t, madt_len, &madt, errp)) {
+        return false;
+    }
+
+    /* XSDT */
+    t = table_new("XSDT", HDR_LEN + 16, 1);
+    put64(t + HDR_LEN, fadt);
+    put64(t + HDR_LEN + 8, madt);
+    if (!write_table(&next, t, HDR_LEN + 16, &xsdt, errp)) {
+        return false;
+    }
+
+    /* RSDP (5.2.5.3), ACPI 2.0+ form */
+    memcpy(rsdp, "RSD PTR ", 8);
+    memcpy(rsdp + 9, "KITE  ", 6);
+    rsdp[15] = 2;
+    put32(rsdp + 20, sizeof(rsdp));
+    put64(rsdp + 24, xsdt);
+    rsdp[8] = checksum(rsdp, 20);
+    rsdp[32] = checksum(rsdp, 36);
+    *rsdp_addr = ACPI_BASE;
+    return dma_memory_write(address_space_memory(), ACPI_BASE, rsdp,
+                            sizeof(rsdp), errp);
+}
