@@ -22,6 +22,7 @@ bounded by --timeout (default 120 s): a VMM that hangs is killed and the
 line says so.
 """
 import json
+import re
 import os
 import select
 import signal
@@ -48,6 +49,30 @@ def smaps(pid):
                 if cur_big:
                     big_rss = rss
     return total, big_rss, big_size
+
+
+def top_mappings(pid, skip_size, n=6):
+    """The @n mappings with the most RSS other than guest RAM (the one of
+    @skip_size KiB): [(rss KiB, name)], to show where overhead goes."""
+    maps, cur = [], None
+    with open('/proc/%d/smaps' % pid) as f:
+        for line in f:
+            head = line.split()
+            if head and re.match(r'^[0-9a-f]+-[0-9a-f]+$', head[0]):
+                cur = [0, 0, head[5] if len(head) > 5 else '[anon]']
+                maps.append(cur)
+            elif head and head[0] == 'Size:' and cur:
+                cur[0] = int(head[1])
+            elif head and head[0] == 'Rss:' and cur:
+                cur[1] = int(head[1])
+    by = {}
+    skipped = False
+    for size, rss, name in maps:
+        if size == skip_size and not skipped:
+            skipped = True
+            continue
+        by[name] = by.get(name, 0) + rss
+    return sorted(((v, k) for k, v in by.items()), reverse=True)[:n]
 
 
 def shmem_kib():
@@ -132,7 +157,8 @@ def main():
                     rss, big, size = smaps(p.pid)
                     res.update(rss_kib=rss, guest_ram_rss_kib=big,
                                guest_ram_size_kib=size,
-                               overhead_kib=rss - big, ok=True)
+                               overhead_kib=rss - big, ok=True,
+                               top_rss=top_mappings(p.pid, size))
                     break
             if p.poll() is not None and fd not in r:
                 break
@@ -150,6 +176,12 @@ def main():
     res['wall_s'] = round(end, 3)
     for k, v in marks.items():
         res['t_' + k.strip('"').lower().replace('-', '_')] = round(v, 4)
+    res['first_text'] = out[:100].decode('utf-8', 'replace')
+    text = out.decode('utf-8', 'replace')
+    res['guest_lines'] = [l.strip() for l in text.splitlines()
+                          if 'KITE-BENCH' in l][:20]
+    if mode == 'reclaim':
+        res['serial_tail'] = text[-1500:]
     if mode == 'procstart':
         if quit_sent is not None:
             res['qmp_ready_ms'] = round(marks['"QMP"'] * 1000, 1)

@@ -37,6 +37,9 @@ static void install_kick_handler(void)
 
 static bool load_reset_regs(KvmVcpu *v, GError **errp)
 {
+    if (!kvm_arch_vcpu_reset(v, errp)) {
+        return false;
+    }
     if (kvm_ioctl_call(v->fd, KVM_SET_SREGS, &v->reset_sregs) < 0 ||
         kvm_ioctl_call(v->fd, KVM_SET_REGS, &v->reset_regs) < 0) {
         g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,

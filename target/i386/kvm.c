@@ -20,6 +20,7 @@ typedef struct X86KvmVm {
 } X86KvmVm;
 
 typedef struct X86KvmVcpu {
+    struct kvm_lapic_state reset_lapic;  /* as KVM created it */
     struct kvm_cpuid2 *cpuid;
     HypervVcpu *hv;          /* Hyper-V MSR reset state, or NULL */
 } X86KvmVcpu;
@@ -164,7 +165,8 @@ bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
     }
     /* The kernel's register state of a new vCPU is the architectural
      * reset state; the boot CPU then starts where the loader says. */
-    if (kvm_ioctl_call(v->fd, KVM_GET_SREGS, &v->reset_sregs) < 0 ||
+    if (kvm_ioctl_call(v->fd, KVM_GET_LAPIC, &a->reset_lapic) < 0 ||
+        kvm_ioctl_call(v->fd, KVM_GET_SREGS, &v->reset_sregs) < 0 ||
         kvm_ioctl_call(v->fd, KVM_GET_REGS, &v->reset_regs) < 0) {
         g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
                     "kvm: vCPU %d: reading registers failed: %s", v->index,
@@ -238,6 +240,30 @@ void kvm_arch_vcpu_destroy(KvmVcpu *v)
         g_free(a);
         v->arch = NULL;
     }
+}
+
+bool kvm_arch_vcpu_reset(KvmVcpu *v, GError **errp)
+{
+    X86KvmVcpu *a = v->arch;
+    /* The boot CPU runs; the others wait for INIT/SIPI from it. */
+    struct kvm_mp_state mp = {
+        .mp_state = v->index == 0 ? KVM_MP_STATE_RUNNABLE
+                                  : KVM_MP_STATE_UNINITIALIZED,
+    };
+    struct kvm_vcpu_events events = { 0 };
+
+    if (!a) {
+        return true;
+    }
+    if (kvm_ioctl_call(v->fd, KVM_SET_LAPIC, &a->reset_lapic) < 0 ||
+        kvm_ioctl_call(v->fd, KVM_SET_VCPU_EVENTS, &events) < 0 ||
+        kvm_ioctl_call(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
+        g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
+                    "kvm: vCPU %d: resetting the local APIC and run state "
+                    "failed: %s", v->index, g_strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 bool kvm_arch_handle_exit(KvmVcpu *v)

@@ -79,8 +79,8 @@ static inline bool sclp_ext_int(QTestState *qts, unsigned *code,
 /* Expect exactly one pending service signal with @param, then none. */
 static inline void sclp_expect_service(QTestState *qts, uint32_t param)
 {
-    unsigned code;
-    uint32_t p;
+    unsigned code = 0;
+    uint32_t p = 0;
     g_assert_true(sclp_ext_int(qts, &code, &p));
     g_assert_cmphex(code, ==, 0x2401);
     g_assert_cmphex(p, ==, param);
@@ -89,8 +89,8 @@ static inline void sclp_expect_service(QTestState *qts, uint32_t param)
 
 static inline void sclp_expect_no_interrupt(QTestState *qts)
 {
-    unsigned code;
-    uint32_t p;
+    unsigned code = 0;
+    uint32_t p = 0;
     g_assert_false(sclp_ext_int(qts, &code, &p));
 }
 

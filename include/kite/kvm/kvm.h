@@ -80,6 +80,10 @@ void kvm_arch_vm_destroy(KVMState *s);
  * and the reset register state in v->reset_regs / reset_sregs. */
 bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp);
 void kvm_arch_vcpu_destroy(KvmVcpu *v);
+/* Put the arch state that registers do not cover back to reset (x86:
+ * local APIC, run state, pending events); run by the vCPU's own thread
+ * with the reset registers, at creation and on every system reset. */
+bool kvm_arch_vcpu_reset(KvmVcpu *v, GError **errp);
 /* An exit the generic loop does not know; false = fatal. */
 bool kvm_arch_handle_exit(KvmVcpu *v);
 /* Print registers after a fatal exit. */
