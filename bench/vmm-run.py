@@ -179,7 +179,7 @@ def main():
     res['first_text'] = out[:100].decode('utf-8', 'replace')
     text = out.decode('utf-8', 'replace')
     res['guest_lines'] = [l.strip() for l in text.splitlines()
-                          if 'KITE-BENCH' in l][:20]
+                          if 'KITE-BENCH' in l][:40]
     if mode == 'reclaim':
         res['serial_tail'] = text[-1500:]
     if mode == 'procstart':

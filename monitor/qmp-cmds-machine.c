@@ -46,15 +46,22 @@ static json_t *qmp_query_machines(json_t *args, GError **errp)
     return list;
 }
 
-/* Topology ids as QEMU reports them for "-smp N" (one CPU per socket on
- * x86, a flat core number on s390x). */
+/* Topology ids as QEMU reports them: a flat core number on s390x; on x86
+ * the -smp topology (QEMU 7.2 prefers cores, so "-smp 2" is two cores of
+ * socket 0). */
 static json_t *qmp_cpu_props(int index)
 {
     if (!strcmp(target_info.name, "s390x")) {
         return json_pack("{s:i}", "core-id", index);
     }
-    return json_pack("{s:i,s:i,s:i}", "core-id", 0, "thread-id", 0,
-                     "socket-id", index);
+    MachineState *ms = current_machine_get();
+    unsigned threads = ms && ms->smp_threads ? ms->smp_threads : 1;
+    unsigned cores = ms && ms->smp_cores ? ms->smp_cores : 1;
+    unsigned dies = ms && ms->smp_dies ? ms->smp_dies : 1;
+    unsigned i = index;
+    return json_pack("{s:i,s:i,s:i}", "core-id", (int)((i / threads) % cores),
+                     "thread-id", (int)(i % threads),
+                     "socket-id", (int)(i / (threads * cores * dies)));
 }
 
 static json_t *qmp_query_cpus_fast(json_t *args, GError **errp)

@@ -73,9 +73,12 @@ void vl_fail(const char *loc, const char *fmt, ...)
 
 void vl_fail_err(const char *loc, GError *err)
 {
-    char *msg = g_strdup(err->message);
+    /* A caller that failed without an error still gets one line. */
+    char *msg = g_strdup(err ? err->message : "failed");
 
-    g_error_free(err);
+    if (err) {
+        g_error_free(err);
+    }
     /* One line: a multi-line message keeps only its first line. */
     msg[strcspn(msg, "\n")] = '\0';
     vl_fail(loc, "%s", msg);
@@ -583,11 +586,14 @@ static void create_serials(void)
         }
         n++;
     }
-    if (!vl_config.serial->len && vl_config.nographic && !vl_config.nodefaults) {
+    /* QEMU's default first serial port: stdio with -nographic, otherwise
+     * a virtual console, which under "-display none" is a sink (null). */
+    if (!vl_config.serial->len && !vl_config.nodefaults) {
         GError *err = NULL;
-        vl_config.serial_hds[0] = chardev_new_from_spec("serial0", "stdio", &err);
+        const char *spec = vl_config.nographic ? "stdio" : "null";
+        vl_config.serial_hds[0] = chardev_new_from_spec("serial0", spec, &err);
         if (!vl_config.serial_hds[0]) {
-            vl_fail_err("-nographic", err);
+            vl_fail_err(vl_config.nographic ? "-nographic" : NULL, err);
         }
     }
 }
@@ -694,6 +700,14 @@ static void create_monitors(void)
         bool ok;
 
         if (m->spec) {
+            /* QEMU: "-monitor none" asks for no monitor, while "-qmp none"
+             * names no char driver. */
+            if (!strcmp(m->spec, "none")) {
+                if (m->mode == MON_MODE_CONTROL) {
+                    vl_fail(m->loc, "'none' is not a valid char driver");
+                }
+                continue;
+            }
             chr = chardev_new_from_spec(m->chardev_id, m->spec, &err);
             if (!chr) {
                 vl_fail_err(m->loc, err);
@@ -722,6 +736,10 @@ static void start_qtest(void)
         return;
     }
     loc = g_strdup_printf("-qtest %s", vl_config.qtest_spec);
+    if (!strcmp(vl_config.qtest_spec, "none")) {
+        /* QEMU refuses it too (and adds a second line) */
+        vl_fail(loc, "'none' is not a valid char driver");
+    }
     chr = chardev_new_from_spec("qtest", vl_config.qtest_spec, &err);
     if (!chr || !qtest_server_init(chr, vl_config.qtest_log, &err)) {
         vl_fail_err(loc, err);

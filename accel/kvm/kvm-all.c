@@ -7,8 +7,11 @@
 #include "kite/accel.h"
 #include "kite/bql.h"
 #include "kite/qmp.h"
-#include "kite/pci.h"
 #include "kite/runstate.h"
+#ifdef __x86_64__
+/* MSIs into the in-kernel LAPICs: x86 only (s390x has no PCI MSI here). */
+#include "kite/pci.h"
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -163,6 +166,7 @@ void kvm_set_irq_line(KVMState *s, unsigned gsi, int level)
     }
 }
 
+#ifdef __x86_64__
 /* MSIs from devices go straight to the in-kernel LAPICs. */
 static void kvm_msi_send(uint64_t addr, uint32_t data)
 {
@@ -176,6 +180,7 @@ static void kvm_msi_send(uint64_t addr, uint32_t data)
         kvm_ioctl_call(the_kvm->vm_fd, KVM_SIGNAL_MSI, &msi);
     }
 }
+#endif
 
 /* ---- accelerator operations ---- */
 
@@ -185,7 +190,9 @@ static bool kvm_accel_init(MachineState *ms, GError **errp)
     if (!the_kvm) {
         return false;
     }
+#ifdef __x86_64__
     pci_set_msi_sender(kvm_msi_send);
+#endif
     bql_install_main_loop_hook();
     return true;
 }

@@ -92,6 +92,27 @@ static void machine_finalize(Object *obj)
      * object model. */
 }
 
+/* QEMU reads the link back as the backend's path ("/objects/ID"), or ""
+ * before one is chosen; -machine memory-backend= takes the ID. */
+static json_t *machine_get_memory_backend(Object *obj, const Property *prop,
+                                          GError **errp)
+{
+    MachineState *ms = MACHINE(obj);
+    char *path;
+    json_t *ret;
+
+    if (ms->memory_backend) {
+        path = object_get_canonical_path(ms->memory_backend);
+    } else if (ms->memory_backend_id) {
+        path = g_strdup_printf("/objects/%s", ms->memory_backend_id);
+    } else {
+        return json_string("");
+    }
+    ret = json_string(path);
+    g_free(path);
+    return ret;
+}
+
 /* Properties as QEMU's machine base type names them.  dump-guest-core,
  * mem-merge, graphics and usb are accepted for compatibility and have no
  * effect in Kite. */
@@ -103,6 +124,7 @@ static const Property machine_props[] = {
         .name = "memory-backend", .kind = PROP_KIND_STRING,
         .offset = offsetof(MachineState, memory_backend_id),
         .type_name = "link<memory-backend>",
+        .get = machine_get_memory_backend,
         .description = "Set RAM backend (valid value: ID of "
                        "hostmem based backend)",
     },

@@ -1,7 +1,7 @@
 /*
  * The few ACPI tables microvm gives a direct-boot guest (ACPI 6.4):
  * RSDP -> XSDT -> FADT (hardware-reduced, with a sleep control register
- * so Linux can power off and a reset register), DSDT holding only \_S5,
+ * so Linux can power off, and the 8042 as reset register), DSDT holding only \_S5,
  * and the MADT listing each vCPU's local APIC and the I/O APIC so Linux
  * brings up the other vCPUs.  Placed in the BIOS area at 0xe0000 that
  * e820 reports reserved, where guests also scan for the RSDP.
@@ -74,12 +74,29 @@ static void put_gas_io(uint8_t *p, uint16_t port)
     put64(p + 4, port);
 }
 
-/* \_S5 = Package () { 5, 0 }: the SLP_TYP the guest writes to power off. */
+/*
+ * The DSDT's AML (ACPI 6.4, chapter 20), hand-assembled:
+ *   Name (_S5, Package () { 5, 0 })   the SLP_TYP that powers off
+ *   Scope (\_SB) { Device (COM1) {   the 16550, so Linux maps its IRQ
+ *       Name (_HID, EisaId ("PNP0501")) Name (_UID, One)
+ *       Name (_CRS, ResourceTemplate () {
+ *           IO (Decode16, 0x3f8, 0x3f8, 1, 8) IRQNoFlags () { 4 } }) } }
+ * Hardware-reduced ACPI has no legacy PIC, so Linux only sets up ISA
+ * interrupts that a device's _CRS names.
+ */
 static const uint8_t dsdt_aml[] = {
     0x08, '_', 'S', '5', '_',            /* NameOp "_S5_" */
     0x12, 0x06, 0x02,                    /* PackageOp, PkgLength 6, 2 elements */
     0x0a, X86_ACPI_SLP_TYP_S5,           /* BytePrefix 5 */
     0x0a, 0x00,                          /* BytePrefix 0 */
+    0x10, 0x33, '\\', '_', 'S', 'B', '_',  /* ScopeOp, PkgLength 51, \_SB_ */
+    0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1', /* DeviceOp, PkgLength 43, COM1 */
+    0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* PNP0501 */
+    0x08, '_', 'U', 'I', 'D', 0x01,      /* One */
+    0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d, /* Buffer (13) */
+    0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,   /* IO 0x3f8, 8 ports */
+    0x22, 0x10, 0x00,                    /* IRQNoFlags: IRQ 4 */
+    0x79, 0x00,                          /* end tag */
 };
 
 static bool write_table(hwaddr *next, uint8_t *t, size_t len, hwaddr *addr,

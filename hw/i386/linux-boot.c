@@ -90,8 +90,17 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
     unsigned setup_sects, hdr_end, n = 0;
     uint64_t kernel_off, load_addr;
     uint16_t version;
+    g_autofree char *cl_owned = NULL;
     const char *cl = cmdline ? cmdline : "";
 
+    /*
+     * Linux on hardware-reduced ACPI without EFI picks "reboot through
+     * EFI" and hangs there (6.1, seen here); send it to the 8042 instead,
+     * unless the user chose a reboot method.
+     */
+    if (!strstr(cl, "reboot=")) {
+        cl = cl_owned = g_strdup_printf("%s%sreboot=k", cl, *cl ? " " : "");
+    }
     if (!g_file_get_contents(kernel, (gchar **)&img, &size, errp)) {
         return false;
     }

@@ -67,7 +67,8 @@ static bool load_kernel(MachineState *ms, uint64_t ram_below_4g,
 {
     bool multiboot = false;
 
-    if (!x86_acpi_build(ms->smp_cpus, &x86_boot_state.rsdp, errp)) {
+    if (!x86_acpi_build(ms->smp_cpus, &x86_boot_state.rsdp, errp) ||
+        !x86_smbios_build(errp)) {
         return false;
     }
     if (!x86_load_multiboot(ms->kernel_filename, ms->kernel_cmdline,

@@ -74,7 +74,8 @@ static void addr_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     } else if (size == 1 && addr == 1) {
         h->reset_control = val & 0x0a;
         if (val & 0x04) {
-            qemu_system_reset_request();
+            /* The guest's reset: -no-reboot turns it into an exit. */
+            qemu_system_reset_request_reason("guest-reset");
         }
     }
 }

@@ -247,3 +247,20 @@ bool hyperv_kvm_arch_vcpu_create(KvmVcpu *v, unsigned ncpus,
     return hyperv_kvm_vcpu_setup(&cfg, v->s->sys_fd, v->fd, ncpus, cpuid, out,
                                  errp);
 }
+
+bool hyperv_handle_exit(struct kvm_run *run)
+{
+    switch (run->hyperv.type) {
+    case KVM_EXIT_HYPERV_SYNIC:
+        /* The kernel emulates SynIC; it only tells us about SCONTROL,
+         * SIEFP and SIMP writes, which matter to VMBus, which Kite lacks. */
+        return true;
+    case KVM_EXIT_HYPERV_HCALL:
+        run->hyperv.u.hcall.result = HV_STATUS_INVALID_HYPERCALL_CODE;
+        return true;
+    case KVM_EXIT_HYPERV_SYNDBG:
+        return true;
+    default:
+        return false;
+    }
+}

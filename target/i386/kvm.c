@@ -7,6 +7,8 @@
 #include "kite/kvm/kvm-ioctl.h"
 #include "kite/i386/x86-boot.h"
 #include "kite/i386/hyperv.h"
+#include "target/i386/cpu.h"
+#include "target/i386/kvm-cpuid-features.h"
 #include <errno.h>
 
 #define TSS_ADDR 0xfffbd000
@@ -153,7 +155,12 @@ bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
                     "kvm: out of memory creating vCPU %d", v->index);
         goto fail;
     }
-    /* Hyper-V leaves, kvm=off, SynIC: before the kernel sees CPUID. */
+    /* -cpu +feat/-feat, then the Hyper-V leaves, kvm=off, SynIC: all
+     * before the kernel sees CPUID. */
+    if (v->cpu && object_dynamic_cast(OBJECT(v->cpu), TYPE_X86_CPU) &&
+        !x86_kvm_apply_cpu_features(X86_CPU(v->cpu)->features, a->cpuid, errp)) {
+        goto fail;
+    }
     if (!hyperv_kvm_arch_vcpu_create(v, ncpus, &a->cpuid, &a->hv, errp)) {
         goto fail;
     }
@@ -268,6 +275,9 @@ bool kvm_arch_vcpu_reset(KvmVcpu *v, GError **errp)
 
 bool kvm_arch_handle_exit(KvmVcpu *v)
 {
+    if (v->run->exit_reason == KVM_EXIT_HYPERV) {
+        return hyperv_handle_exit(v->run);
+    }
     return false;
 }
 

@@ -147,6 +147,10 @@ def main():
                 if want_drop and peak / 1024 < FILL_MIB:
                     ok = False
                     diag.append('the fill never reached Kite\'s RSS')
+        if not ok and res:
+            # What the guest saw of its PCI bus and the balloon driver.
+            diag += [l for l in res.get('guest_lines', [])
+                     if 'PCI' in l or 'VIRTIO' in l or 'ERROR' in l][:12]
         print('%s %d - %s' % ('ok' if ok else 'not ok', i + 1, name))
         for d in diag:
             print('# ' + d)

@@ -17,6 +17,9 @@ CASES = [
      'exits: balloon at devfn'),
     ('cpuid', 'cpuid', [], 1, 'cpuid: vendor'),
     ('cpuid-smp2', 'cpuid', ['-smp', '2'], 1, 'cpuid: vendor'),
+    ('cpuid-minus-x2apic', 'cpuid',
+     ['-cpu', 'host,-x2apic', '-append', 'expect-no-x2apic'], 1,
+     'cpuid: vendor'),
     ('debug-exit-status', 'exitcode', [], 0x43, 'exitcode: leaving with 0x21'),
     ('multiboot-info', 'multiboot', ['-append', 'kite-test-arg=42'], 1,
      "multiboot: cmdline"),
@@ -26,6 +29,8 @@ CASES = [
      'triplefault: boot 2 after the fault'),
     ('triple-fault-no-reboot', 'triplefault', [], 0, 'triplefault: faulting'),
     ('internal-error-exits-1', 'fatal', [], 1, 'RIP='),
+    ('smp-bring-up-init-sipi', 'smp', ['-smp', '3'], 1,
+     'smp: 3 CPUs, 2 APs reported in, APIC ids 6'),
 ]
 
 

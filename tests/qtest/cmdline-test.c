@@ -129,6 +129,8 @@ static const struct BadCase {
     { "-name foo,debug-threads=maybe", "Parameter 'debug-threads' expects 'on' or 'off'" },
     { "-serial foo:bar", "-serial foo:bar: 'foo:bar' is not a valid char driver" },
     { "-mon chardev", "-mon chardev: chardev \"chardev\" not found" },
+    { "-qmp none", "-qmp none: 'none' is not a valid char driver" },
+    { "-qtest none", "'none' is not a valid char driver" },
     { "-qtest unix:/nonexistent-kite/sock", "Failed to connect to '/nonexistent-kite/sock': No such file or directory" },
     { "-device foo", "-device foo: 'foo' is not a valid device model name" },
     { "-object foo", "-object foo: Parameter 'qom-type' does not accept value 'foo'" },
@@ -574,7 +576,44 @@ static void test_hmp_monitor(void)
     }
 }
 
+/* "-monitor none" and "-serial none" ask for nothing, as in QEMU. */
+static void test_monitor_none(void)
+{
+    Child c = child_start("-display none -accel qtest -M none -S "
+                          "-monitor none -serial none -qmp stdio");
+    json_t *r;
+
+    json_decref(child_read(&c));
+    json_decref(child_qmp(&c, "{\"execute\":\"qmp_capabilities\"}", NULL));
+    r = child_qmp(&c, "{\"execute\":\"query-status\"}", NULL);
+    g_assert_cmpstr(reply_str(r, "status"), ==, "prelaunch");
+    json_decref(r);
+    json_decref(child_qmp(&c, "{\"execute\":\"quit\"}", NULL));
+    g_assert_cmpint(child_wait(&c), ==, 0);
+}
+
 /* ---- What the machines build (through libqtest) ---- */
+
+/* As QEMU's microvm: without -nodefaults the first serial port exists
+ * (a sink under -display none), with -nodefaults or "-serial none" there
+ * is nothing at 0x3f8.  Values as Debian's QEMU reads them. */
+static void test_default_serial(void)
+{
+    QTestState *qts = qtest_init("-M microvm");
+
+    g_assert_cmphex(qtest_inb(qts, 0x3fd), ==, 0x60);   /* LSR: THRE|TEMT */
+    g_assert_cmphex(qtest_inb(qts, 0x3fa), ==, 0x01);   /* IIR: none */
+    qtest_quit(qts);
+
+    qts = qtest_init("-M microvm -nodefaults");
+    g_assert_cmphex(qtest_inb(qts, 0x3fd), ==, 0xff);
+    qtest_quit(qts);
+
+    qts = qtest_init("-M microvm -serial none");
+    g_assert_cmphex(qtest_inb(qts, 0x3fd), ==, 0xff);
+    qtest_quit(qts);
+}
+
 
 /* microvm with 4 GiB: 3 GiB from 0, the last 1 GiB from 4 GiB. */
 static void test_microvm_ram_split(void)
@@ -626,6 +665,12 @@ static void test_memory_backend_ram(void)
     g_assert_cmphex(qtest_readl(qts, 0x7ffffc), ==, 0xcafef00d);
     qtest_writel(qts, 0x800000, 0xcafef00d);
     g_assert_cmphex(qtest_readl(qts, 0x800000), ==, 0);
+    /* QEMU reads the link back as the backend's QOM path */
+    json_t *r = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "
+                          "{'path': '/machine', 'property': 'memory-backend'}}");
+    g_assert_cmpstr(json_string_value(json_object_get(r, "return")), ==,
+                    "/objects/mem");
+    json_decref(r);
     qtest_quit(qts);
 }
 
@@ -664,6 +709,8 @@ int main(int argc, char **argv)
     g_test_add_func("/cmdline/machine-none", test_machine_none);
     g_test_add_func("/cmdline/sigterm", test_sigterm);
     g_test_add_func("/cmdline/hmp-monitor", test_hmp_monitor);
+    g_test_add_func("/cmdline/monitor-none", test_monitor_none);
+    g_test_add_func("/machine/default-serial", test_default_serial);
     g_test_add_func("/machine/microvm-ram-split", test_microvm_ram_split);
     g_test_add_func("/machine/none-ram", test_none_ram);
     g_test_add_func("/machine/memory-backend", test_memory_backend_ram);

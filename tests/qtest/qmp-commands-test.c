@@ -239,9 +239,10 @@ static void test_query_cpus_fast(void)
         g_assert_true(json_is_integer(json_object_get(c, "thread-id")));
         g_assert_cmpint(json_integer_value(json_object_get(c, "thread-id")), >, 0);
         json_t *props = json_object_get(c, "props");
-        g_assert_cmpint(json_integer_value(json_object_get(props, "socket-id")), ==, i);
-        g_assert_true(json_is_integer(json_object_get(props, "core-id")));
-        g_assert_true(json_is_integer(json_object_get(props, "thread-id")));
+        /* QEMU 7.2 prefers cores: "-smp 2" is cores 0 and 1 of socket 0 */
+        g_assert_cmpint(json_integer_value(json_object_get(props, "socket-id")), ==, 0);
+        g_assert_cmpint(json_integer_value(json_object_get(props, "core-id")), ==, i);
+        g_assert_cmpint(json_integer_value(json_object_get(props, "thread-id")), ==, 0);
         /* the path names a real object */
         const char *path = str_member(c, "qom-path");
         g_assert_true(path[0] == '/');
@@ -249,6 +250,24 @@ static void test_query_cpus_fast(void)
             "{'execute': 'qom-list', 'arguments': {'path': %s}}", path);
         g_assert_true(json_is_array(list));
         json_decref(list);
+    }
+    json_decref(ret);
+    qtest_quit(qts);
+
+    /* CPU i is thread i % threads of core (i / threads) % cores of socket
+     * i / (threads * cores), as Debian's QEMU reports for this -smp */
+    qts = qtest_init(MACHINE " -smp 8,sockets=2,threads=2");
+    ret = qtest_qmp_assert_success_ref(qts, "{'execute': 'query-cpus-fast'}");
+    g_assert_cmpuint(json_array_size(ret), ==, 8);
+    static const int want[8][3] = {  /* socket, core, thread */
+        {0, 0, 0}, {0, 0, 1}, {0, 1, 0}, {0, 1, 1},
+        {1, 0, 0}, {1, 0, 1}, {1, 1, 0}, {1, 1, 1},
+    };
+    for (size_t i = 0; i < 8; i++) {
+        json_t *props = json_object_get(json_array_get(ret, i), "props");
+        g_assert_cmpint(json_integer_value(json_object_get(props, "socket-id")), ==, want[i][0]);
+        g_assert_cmpint(json_integer_value(json_object_get(props, "core-id")), ==, want[i][1]);
+        g_assert_cmpint(json_integer_value(json_object_get(props, "thread-id")), ==, want[i][2]);
     }
     json_decref(ret);
     qtest_quit(qts);

@@ -320,6 +320,21 @@ static void test_bad_input(void)
         json_decref(r);
     }
 
+    /* an unterminated string with no newline after it: the next message's
+     * first quote closes it, the rest is one error, and the message after
+     * that is answered */
+    qtest_qmp_send_raw(qts, "{\"execute\": \"query-name");
+    qtest_qmp_send_raw(qts, "{\"execute\": \"query-name\", \"id\": \"lost\"}\n");
+    qtest_qmp_send_raw(qts, "{\"execute\": \"query-name\", \"id\": \"next\"}\n");
+    json_t *u = qtest_qmp_receive(qts);
+    g_assert_cmpstr(error_class(u), ==, "GenericError");
+    g_assert_true(g_str_has_prefix(error_desc(u), "JSON parse error, "));
+    json_decref(u);
+    u = qtest_qmp_receive(qts);
+    g_assert_cmpstr(json_string_value(json_object_get(u, "id")), ==, "next");
+    g_assert_nonnull(json_object_get(u, "return"));
+    json_decref(u);
+
     /* too deep, on one line without a newline after it */
     GString *deep = g_string_new(NULL);
     for (int i = 0; i < 1025; i++) {

@@ -92,6 +92,7 @@
 #define HV_STIMER_CFG_AUTO_ENABLE    (1ull << 3)
 #define HV_STIMER_CFG_DIRECT         (1ull << 12)
 #define HV_MSG_TIMER_EXPIRED     0x80000010u
+#define HV_STATUS_INVALID_HYPERCALL_CODE 2
 
 /* The on/off enlightenments, in the order errors are reported. */
 typedef enum HypervFeature {
@@ -236,6 +237,10 @@ typedef struct KvmVcpu KvmVcpu;
 bool hyperv_kvm_arch_vcpu_create(KvmVcpu *v, unsigned ncpus,
                                  struct kvm_cpuid2 **cpuid, HypervVcpu **out,
                                  GError **errp);
+/* A KVM_EXIT_HYPERV exit: SynIC register changes need nothing from Kite
+ * (no VMBus), hypercalls KVM leaves to user space are refused with
+ * HV_STATUS_INVALID_HYPERCALL_CODE.  False for an unknown type. */
+bool hyperv_handle_exit(struct kvm_run *run);
 /* Write the reset values of the enabled Hyper-V MSRs (KVM_SET_MSRS). */
 bool hyperv_kvm_vcpu_reset(HypervVcpu *hv, GError **errp);
 void hyperv_kvm_vcpu_teardown(HypervVcpu *hv);

@@ -46,5 +46,7 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
 /* Write RSDP, XSDT, FADT (hardware-reduced), DSDT (\_S5) and MADT for
  * @ncpus vCPUs into the BIOS area; *@rsdp_addr gets the RSDP's address. */
 bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp);
+/* Write a minimal SMBIOS table (BIOS information) at 0xf0000. */
+bool x86_smbios_build(GError **errp);
 
 #endif

@@ -2,6 +2,27 @@
  * and KVM's paravirtual signature at 0x40000000. */
 #include "guest.h"
 
+/* Does the multiboot command line contain @word? */
+static int cmdline_has(uint32_t info, const char *word)
+{
+    const char *c;
+
+    if (!info || !(*(volatile uint32_t *)info & (1u << 2))) {
+        return 0;
+    }
+    c = (const char *)*(volatile uint32_t *)(info + 16);
+    for (; *c; c++) {
+        const char *a = c, *b = word;
+        while (*b && *a == *b) {
+            a++, b++;
+        }
+        if (!*b) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int guest_main(uint32_t magic, uint32_t info)
 {
     uint32_t r[4];
@@ -18,6 +39,13 @@ int guest_main(uint32_t magic, uint32_t info)
     cpuid(1, 0, r);
     CHECK_EQ(r[1] >> 24, 0u);            /* boot CPU's APIC id */
     guest_check((r[3] & (1u << 9)) != 0, "APIC present", r[3], 1u << 9);
+    /* Run with -cpu host,-x2apic -append expect-no-x2apic. */
+    if (cmdline_has(info, "expect-no-x2apic")) {
+        guest_check(!(r[2] & (1u << 21)), "-x2apic clears CPUID.1:ECX[21]",
+                    r[2], 0);
+    }
+    /* The hypervisor bit, without which guests ignore 0x40000000. */
+    guest_check((r[2] & (1u << 31)) != 0, "hypervisor bit", r[2], 1u << 31);
     cpuid(0x40000000, 0, r);
     ((uint32_t *)sig)[0] = r[1];
     ((uint32_t *)sig)[1] = r[2];
