@@ -1,13 +1,16 @@
 /*
  * The few ACPI tables microvm gives a direct-boot guest (ACPI 6.4):
  * RSDP -> XSDT -> FADT (hardware-reduced, with a sleep control register
- * so Linux can power off, and the 8042 as reset register), DSDT holding only \_S5,
+ * so Linux can power off, and the 8042 as reset register), the DSDT
+ * (\_S5, the UART, the PCI host bridge),
  * and the MADT listing each vCPU's local APIC and the I/O APIC so Linux
  * brings up the other vCPUs.  Placed in the BIOS area at 0xe0000 that
  * e820 reports reserved, where guests also scan for the RSDP.
  */
 #include "kite/i386/x86-boot.h"
 #include "kite/memory.h"
+#include "kite/pci.h"
+#include "kite/i386/acpi-aml.h"
 
 #define ACPI_BASE         0xe0000
 #define ACPI_LIMIT        0xf0000
@@ -75,29 +78,91 @@ static void put_gas_io(uint8_t *p, uint16_t port)
 }
 
 /*
- * The DSDT's AML (ACPI 6.4, chapter 20), hand-assembled:
- *   Name (_S5, Package () { 5, 0 })   the SLP_TYP that powers off
- *   Scope (\_SB) { Device (COM1) {   the 16550, so Linux maps its IRQ
- *       Name (_HID, EisaId ("PNP0501")) Name (_UID, One)
- *       Name (_CRS, ResourceTemplate () {
- *           IO (Decode16, 0x3f8, 0x3f8, 1, 8) IRQNoFlags () { 4 } }) } }
- * Hardware-reduced ACPI has no legacy PIC, so Linux only sets up ISA
- * interrupts that a device's _CRS names.
+ * The DSDT (ACPI 6.4, chapter 20 for AML):
+ *   Name (_S5, Package () { 5, 0 })      the SLP_TYP that powers off
+ *   Scope (\_SB) {
+ *     Device (COM1)                      the 16550 and its ISA IRQ 4:
+ *                                        hardware-reduced ACPI has no
+ *                                        legacy PIC, so Linux only sets up
+ *                                        ISA interrupts a _CRS names
+ *     Device (PCI0)                      the host bridge, so the guest
+ *                                        enumerates bus 0: its bus number,
+ *                                        the config ports, the I/O and
+ *                                        MMIO windows, and _PRT routing
+ *                                        slot s pin p to GSI 16 + (s + p) % 4
+ *   }
  */
-static const uint8_t dsdt_aml[] = {
-    0x08, '_', 'S', '5', '_',            /* NameOp "_S5_" */
-    0x12, 0x06, 0x02,                    /* PackageOp, PkgLength 6, 2 elements */
-    0x0a, X86_ACPI_SLP_TYP_S5,           /* BytePrefix 5 */
-    0x0a, 0x00,                          /* BytePrefix 0 */
-    0x10, 0x33, '\\', '_', 'S', 'B', '_',  /* ScopeOp, PkgLength 51, \_SB_ */
-    0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1', /* DeviceOp, PkgLength 43, COM1 */
-    0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* PNP0501 */
-    0x08, '_', 'U', 'I', 'D', 0x01,      /* One */
-    0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d, /* Buffer (13) */
-    0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,   /* IO 0x3f8, 8 ports */
-    0x22, 0x10, 0x00,                    /* IRQNoFlags: IRQ 4 */
-    0x79, 0x00,                          /* end tag */
-};
+#define PCI_FIRST_GSI 16
+#define PCI_SLOTS     32
+
+static void dsdt_add_com1(GByteArray *a)
+{
+    g_autoptr(GByteArray) crs = g_byte_array_new();
+    guint dev = aml_device_open(a, "COM1");
+
+    aml_name_eisaid(a, "_HID", "PNP0501");
+    aml_name_integer(a, "_UID", 1);
+    aml_res_io(crs, 0x3f8, 8);
+    aml_res_irq(crs, 4);
+    aml_res_end(crs);
+    aml_name_buffer(a, "_CRS", crs);
+    aml_close(a, dev);
+}
+
+static void dsdt_add_pci0(GByteArray *a, hwaddr mmio_base, uint64_t mmio_size)
+{
+    g_autoptr(GByteArray) crs = g_byte_array_new();
+    guint dev = aml_device_open(a, "PCI0");
+    guint prt;
+
+    aml_name_eisaid(a, "_HID", "PNP0A03");
+    aml_name_integer(a, "_UID", 0);
+    aml_name_integer(a, "_SEG", 0);
+    aml_name_integer(a, "_BBN", 0);
+    aml_res_word_bus(crs, 0, 0);
+    aml_res_io(crs, 0xcf8, 8);
+    aml_res_word_io(crs, 0x0000, 0x0cf7);
+    aml_res_word_io(crs, 0x0d00, 0xffff);
+    aml_res_dword_mem(crs, mmio_base, mmio_base + mmio_size - 1);
+    aml_res_end(crs);
+    aml_name_buffer(a, "_CRS", crs);
+
+    prt = aml_name_package_open(a, "_PRT", PCI_SLOTS * 4);
+    for (unsigned slot = 0; slot < PCI_SLOTS; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++) {
+            guint entry = aml_package_open(a, 4);
+
+            aml_integer(a, (slot << 16) | 0xffff);   /* any function */
+            aml_integer(a, pin);
+            aml_integer(a, 0);                       /* GSI, not a link */
+            aml_integer(a, PCI_FIRST_GSI + (slot + pin) % 4);
+            aml_close(a, entry);
+        }
+    }
+    aml_close(a, prt);
+    aml_close(a, dev);
+}
+
+static GByteArray *dsdt_build(void)
+{
+    GByteArray *a = g_byte_array_new();
+    hwaddr mmio_base;
+    uint64_t mmio_size;
+    guint pkg, sb;
+
+    pkg = aml_name_package_open(a, "_S5", 2);
+    aml_integer(a, X86_ACPI_SLP_TYP_S5);
+    aml_integer(a, 0);
+    aml_close(a, pkg);
+
+    sb = aml_scope_open(a, "\\_SB");
+    dsdt_add_com1(a);
+    if (pci_host_mmio_window(&mmio_base, &mmio_size)) {
+        dsdt_add_pci0(a, mmio_base, mmio_size);
+    }
+    aml_close(a, sb);
+    return a;
+}
 
 static bool write_table(hwaddr *next, uint8_t *t, size_t len, hwaddr *addr,
                         GError **errp)
@@ -124,11 +189,13 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
     hwaddr dsdt, fadt, madt, xsdt;
     size_t madt_len = HDR_LEN + 8 + 8 * ncpus + 12 + 10;
     uint8_t *t, *p, rsdp[36] = { 0 };
+    g_autoptr(GByteArray) aml = NULL;
 
     /* DSDT */
-    t = table_new("DSDT", HDR_LEN + sizeof(dsdt_aml), 2);
-    memcpy(t + HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
-    if (!write_table(&next, t, HDR_LEN + sizeof(dsdt_aml), &dsdt, errp)) {
+    aml = dsdt_build();
+    t = table_new("DSDT", HDR_LEN + aml->len, 2);
+    memcpy(t + HDR_LEN, aml->data, aml->len);
+    if (!write_table(&next, t, HDR_LEN + aml->len, &dsdt, errp)) {
         return false;
     }
 

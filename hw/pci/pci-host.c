@@ -36,6 +36,16 @@ DeviceState *pci_host_get(void)
     return the_host ? DEVICE(the_host) : NULL;
 }
 
+bool pci_host_mmio_window(hwaddr *base, uint64_t *size)
+{
+    if (!the_host) {
+        return false;
+    }
+    *base = the_host->mmio_base;
+    *size = the_host->mmio_size;
+    return true;
+}
+
 static PCIDevice *config_target(PCIHost *h, uint32_t *reg)
 {
     uint32_t a = h->config_addr;
@@ -133,7 +143,10 @@ static const MemoryRegionOps data_ops = {
     .impl = { .min_access_size = 1, .max_access_size = 4 },
 };
 
-/* INTx of a device: pin A of slot s drives host line (s + pin) % 4. */
+/*
+ * INTx of a device: pin A of slot s drives host line s % 4 (every
+ * device here uses pin A); the DSDT's _PRT says the same to the guest.
+ */
 static void device_intx(void *opaque, int devfn, int level)
 {
     PCIHost *h = the_host;

@@ -80,6 +80,16 @@ struct PCIDevice {
     uint8_t *msix_pba;
     MemoryRegion msix_table_mr, msix_pba_mr;
     uint64_t msix_sent;
+    /*
+     * Optional MSI-X fast path (virtio-pci's irqfds), NULL by default:
+     * msix_vector_fire delivers an unmasked vector and returns true, or
+     * false to leave it to pci_msi_send; msix_vectors_changed runs after
+     * the table, a mask bit, the enable bit or a reset changed vectors
+     * (before pending vectors are delivered).
+     */
+    bool (*msix_vector_fire)(PCIDevice *dev, unsigned vector, uint64_t addr,
+                             uint32_t data);
+    void (*msix_vectors_changed)(PCIDevice *dev);
 };
 
 typedef struct PCIDeviceClass {
@@ -141,6 +151,8 @@ DeviceState *pci_host_create(hwaddr mmio_base, uint64_t mmio_size,
                              GError **errp);
 /* The bus devices plug into (NULL when the machine has none). */
 DeviceState *pci_host_get(void);
+/* The host's MMIO window for BARs; false when the machine has no PCI. */
+bool pci_host_mmio_window(hwaddr *base, uint64_t *size);
 /* Assign every BAR of every device and enable decoding (the machine does
  * what firmware would). */
 bool pci_assign_bars(GError **errp);
