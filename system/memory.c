@@ -10,6 +10,7 @@
 #include "memory-internal.h"
 #include "kite/ramblock.h"
 #include "kite/target.h"
+#include "kite/memory-eventfd.h"
 
 static GPtrArray *address_spaces;    /* AddressSpace *, for commits */
 static unsigned transaction_depth;
@@ -181,6 +182,8 @@ void memory_region_transaction_commit(void)
             address_space_update(g_ptr_array_index(address_spaces, i));
         }
     }
+    /* Eventfds registered on regions follow them to their new address. */
+    memory_eventfd_layout_changed();
 }
 
 /* ---- the tree ---- */

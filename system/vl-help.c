@@ -94,6 +94,75 @@ void vl_print_machine_list(void)
     g_slist_free(list);
 }
 
+static gint property_name_cmp(gconstpointer a, gconstpointer b)
+{
+    const Property *pa = *(const Property *const *)a;
+    const Property *pb = *(const Property *const *)b;
+
+    return strcmp(pa->name, pb->name);
+}
+
+/* QEMU's help names the QOM types ("string", sizes as "int"), not the
+ * qdev ones that device-list-properties shows. */
+static const char *help_type_name(const Property *p)
+{
+    const char *t = property_type_name(p);
+
+    if (!strcmp(t, "str")) {
+        return "string";
+    }
+    if (!strcmp(t, "size")) {
+        return "int";
+    }
+    return t;
+}
+
+/* "  name=<type>   - description", as QEMU prints object properties. */
+static void print_property_help(const Property *p)
+{
+    g_autofree char *left = g_strdup_printf("%s=<%s>", p->name,
+                                            help_type_name(p));
+
+    if (p->description) {
+        printf("  %-22s - %s\n", left, p->description);
+    } else {
+        printf("  %s\n", left);
+    }
+}
+
+/* The class's own properties (not "type", which every object has),
+ * sorted by name as QEMU lists them. */
+static void print_class_properties(ObjectClass *oc)
+{
+    ObjectClass *base = object_class_by_name(TYPE_OBJECT);
+    g_autoptr(GPtrArray) props = g_ptr_array_new();
+
+    for (guint i = 0; oc->props && i < oc->props->len; i++) {
+        const Property *p = g_ptr_array_index(oc->props, i);
+        if (object_class_property_find(base, p->name) != p) {
+            g_ptr_array_add(props, (gpointer)p);
+        }
+    }
+    g_ptr_array_sort(props, property_name_cmp);
+    for (guint i = 0; i < props->len; i++) {
+        print_property_help(g_ptr_array_index(props, i));
+    }
+}
+
+void vl_print_machine_help(const char *type)
+{
+    MachineClass *mc = machine_find_class(type);
+    ObjectClass *oc = (ObjectClass *)mc;
+
+    if (!mc) {
+        /* QEMU lists the machines when the type is unknown */
+        vl_print_machine_list();
+        return;
+    }
+    printf("%s options:\n", object_class_get_name(oc));
+    print_class_properties(oc);
+}
+
 void vl_print_accel_list(void)
 {
     GPtrArray *names = accel_names();
@@ -130,16 +199,7 @@ bool vl_print_object_help(const char *type, GError **errp)
         return false;
     }
     printf("%s options:\n", type);
-    for (guint i = 0; oc->props && i < oc->props->len; i++) {
-        const Property *p = g_ptr_array_index(oc->props, i);
-        g_autofree char *left = g_strdup_printf("%s=<%s>", p->name,
-                                                property_type_name(p));
-        if (p->description) {
-            printf("  %-22s - %s\n", left, p->description);
-        } else {
-            printf("  %s\n", left);
-        }
-    }
+    print_class_properties(oc);
     return true;
 }
 

@@ -32,10 +32,18 @@ void vl_collect_machine_opts(void)
         GPtrArray *keys;
 
         const char *type = kite_opts_get(opts, "type");
+        bool type_is_help = type && (!strcmp(type, "help") ||
+                                     !strcmp(type, "?"));
 
-        if (kite_opts_wants_help(opts) ||
-            (type && (!strcmp(type, "help") || !strcmp(type, "?")))) {
-            vl_print_machine_list();
+        if (type_is_help || kite_opts_wants_help(opts)) {
+            /* "-M microvm,help" (or "-M microvm -M help") lists the
+             * machine's properties; "-M help" alone lists the machines. */
+            const char *named = type && !type_is_help ? type : mopts.type;
+            if (named) {
+                vl_print_machine_help(named);
+            } else {
+                vl_print_machine_list();
+            }
             vl_exit(0);
         }
         keys = kite_opts_keys(opts);
@@ -340,10 +348,53 @@ MachineState *vl_create_machine(MachineClass *mc)
     return ms;
 }
 
+/*
+ * Without -machine memory-backend=, QEMU makes the machine's RAM a
+ * memory-backend-ram object named after the machine's RAM id
+ * (/objects/microvm.ram), visible to qom-list and qom-get; so does Kite.
+ * The id is then reserved.
+ */
+static void create_default_memory_backend(MachineState *ms)
+{
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    const char *id = mc->default_ram_id;
+    GHashTable *props;
+    GError *err = NULL;
+    Object *be;
+
+    if (object_resolve_path_component(object_get_objects_root(), id)) {
+        vl_fail(NULL, "object name '%s' is reserved for the default RAM "
+                "backend, it can't be used for any other purposes. Change "
+                "the object's 'id' to something else", id);
+    }
+    props = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_insert(props, g_strdup("size"),
+                        g_strdup_printf("%" PRIu64, ms->ram_size));
+    g_hash_table_insert(props, g_strdup("merge"),
+                        g_strdup(ms->mem_merge ? "on" : "off"));
+    g_hash_table_insert(props, g_strdup("dump"),
+                        g_strdup(ms->dump_guest_core ? "on" : "off"));
+    be = user_creatable_add(TYPE_MEMORY_BACKEND_RAM, id, props, &err);
+    g_hash_table_destroy(props);
+    if (!be) {
+        vl_fail_err(NULL, err);
+    }
+    ms->memory_backend_id = g_strdup(id);
+    ms->memory_backend = be;
+}
+
 /* -machine memory-backend=ID: the backend must exist (after -object) and
  * match -m when both are given. */
 void vl_resolve_memory_backend(MachineState *ms)
 {
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+
+    /* /objects exists even when empty, as in QEMU */
+    object_get_objects_root();
+    if (!ms->memory_backend_id && mc->default_ram_id && ms->ram_size) {
+        create_default_memory_backend(ms);
+        return;
+    }
     if (ms->memory_backend_id) {
         g_autofree char *path = g_strdup_printf("/objects/%s",
                                                 ms->memory_backend_id);

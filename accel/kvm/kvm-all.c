@@ -4,6 +4,7 @@
  */
 #include "kite/kvm/kvm.h"
 #include "kite/kvm/kvm-ioctl.h"
+#include "kite/kvm/kvm-irq.h"
 #include "kite/accel.h"
 #include "kite/bql.h"
 #include "kite/qmp.h"
@@ -148,6 +149,7 @@ void kvm_vm_destroy(KVMState *s)
     if (s->slots) {
         kvm_slots_free(s->slots);
     }
+    kvm_irq_routes_free(s);
     if (s->vm_fd >= 0) {
         kvm_close(s->vm_fd);
     }
@@ -193,6 +195,8 @@ static bool kvm_accel_init(MachineState *ms, GError **errp)
 #ifdef __x86_64__
     pci_set_msi_sender(kvm_msi_send);
 #endif
+    /* ioeventfds and irqfds for devices that ask (memory-eventfd.h). */
+    kvm_irq_install_eventfd_backend(the_kvm);
     bql_install_main_loop_hook();
     return true;
 }
@@ -244,6 +248,7 @@ static void kvm_accel_shutdown(void)
 
     if (s) {
         kvm_vcpus_pause(s);
+        kvm_irq_install_eventfd_backend(NULL);
         the_kvm = NULL;
         kvm_vm_destroy(s);
     }

@@ -27,6 +27,9 @@ typedef struct FakeSlot {
 typedef struct FakeVm {
     int fd;
     GHashTable *slots;       /* slot id -> FakeSlot */
+    GArray *routes;          /* struct kvm_irq_routing_entry, the table */
+    GArray *irqfds;          /* struct kvm_irqfd, assigned */
+    GArray *ioeventfds;      /* struct kvm_ioeventfd, assigned */
 } FakeVm;
 
 static struct {
@@ -77,6 +80,9 @@ static void fake_vm_free(gpointer p)
     FakeVm *vm = p;
 
     g_hash_table_destroy(vm->slots);
+    g_array_free(vm->routes, true);
+    g_array_free(vm->irqfds, true);
+    g_array_free(vm->ioeventfds, true);
     g_free(vm);
 }
 
@@ -259,6 +265,112 @@ static int fake_get_dirty_log(FakeVm *vm, struct kvm_dirty_log *log)
     return 0;
 }
 
+/* KVM_SET_GSI_ROUTING (API 4.52): the whole table at once, GSIs and the
+ * number of entries below KVM_CAP_IRQ_ROUTING's value. */
+static int fake_set_routing(FakeVm *vm, const struct kvm_irq_routing *r)
+{
+    int max = GPOINTER_TO_INT(g_hash_table_lookup(fake.caps,
+                                  GINT_TO_POINTER(KVM_CAP_IRQ_ROUTING)));
+
+    if (r->flags || r->nr > (unsigned)max) {
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < r->nr; i++) {
+        const struct kvm_irq_routing_entry *e = &r->entries[i];
+        if (e->gsi >= (unsigned)max || e->flags ||
+            (e->type != KVM_IRQ_ROUTING_IRQCHIP &&
+             e->type != KVM_IRQ_ROUTING_MSI)) {
+            return -EINVAL;
+        }
+    }
+    g_array_set_size(vm->routes, 0);
+    g_array_append_vals(vm->routes, r->entries, r->nr);
+    return 0;
+}
+
+static bool fd_valid(int fd)
+{
+    return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+/* KVM_IRQFD (4.75): an eventfd is bound to one GSI at a time; deassigning
+ * what is not assigned succeeds, as in the kernel. */
+static int fake_irqfd(FakeVm *vm, const struct kvm_irqfd *q)
+{
+    if (q->flags & ~(uint32_t)KVM_IRQFD_FLAG_DEASSIGN) {
+        return -EINVAL;
+    }
+    if (!fd_valid(q->fd)) {
+        return -EBADF;
+    }
+    for (guint i = 0; i < vm->irqfds->len; i++) {
+        struct kvm_irqfd *a = &g_array_index(vm->irqfds, struct kvm_irqfd, i);
+        if (a->fd != q->fd) {
+            continue;
+        }
+        if (!(q->flags & KVM_IRQFD_FLAG_DEASSIGN)) {
+            return -EBUSY;
+        }
+        if (a->gsi == q->gsi) {
+            g_array_remove_index(vm->irqfds, i);
+        }
+        return 0;
+    }
+    if (!(q->flags & KVM_IRQFD_FLAG_DEASSIGN)) {
+        g_array_append_vals(vm->irqfds, q, 1);
+    }
+    return 0;
+}
+
+/* KVM_IOEVENTFD (4.59): collisions and deassign matching as the kernel's
+ * ioeventfd_check_collision and kvm_deassign_ioeventfd. */
+static int fake_ioeventfd(FakeVm *vm, const struct kvm_ioeventfd *q)
+{
+    uint32_t bus = KVM_IOEVENTFD_FLAG_PIO;
+    bool wild = !(q->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
+
+    if (q->flags & ~(uint32_t)(KVM_IOEVENTFD_FLAG_DATAMATCH |
+                               KVM_IOEVENTFD_FLAG_PIO |
+                               KVM_IOEVENTFD_FLAG_DEASSIGN)) {
+        return -EINVAL;
+    }
+    if ((q->len != 0 && q->len != 1 && q->len != 2 && q->len != 4 &&
+         q->len != 8) || (q->len == 0 && !wild) ||
+        q->addr + q->len < q->addr) {
+        return -EINVAL;
+    }
+    if (!fd_valid(q->fd)) {
+        return -EBADF;
+    }
+    for (guint i = 0; i < vm->ioeventfds->len; i++) {
+        struct kvm_ioeventfd *a =
+            &g_array_index(vm->ioeventfds, struct kvm_ioeventfd, i);
+        bool awild = !(a->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
+
+        if ((a->flags & bus) != (q->flags & bus) || a->addr != q->addr) {
+            continue;
+        }
+        if (q->flags & KVM_IOEVENTFD_FLAG_DEASSIGN) {
+            if (a->fd == q->fd && a->len == q->len && awild == wild &&
+                (wild || a->datamatch == q->datamatch)) {
+                g_array_remove_index(vm->ioeventfds, i);
+                return 0;
+            }
+            continue;
+        }
+        if (!a->len || !q->len ||
+            (a->len == q->len &&
+             (awild || wild || a->datamatch == q->datamatch))) {
+            return -EEXIST;
+        }
+    }
+    if (q->flags & KVM_IOEVENTFD_FLAG_DEASSIGN) {
+        return -ENOENT;
+    }
+    g_array_append_vals(vm->ioeventfds, q, 1);
+    return 0;
+}
+
 static int fake_model_ioctl(int fd, int kind, unsigned long req, void *arg)
 {
     FakeVm *vm;
@@ -285,6 +397,11 @@ static int fake_model_ioctl(int fd, int kind, unsigned long req, void *arg)
         vm = g_new0(FakeVm, 1);
         vm->fd = nfd;
         vm->slots = g_hash_table_new_full(NULL, NULL, NULL, fake_slot_free);
+        vm->routes = g_array_new(false, true,
+                                 sizeof(struct kvm_irq_routing_entry));
+        vm->irqfds = g_array_new(false, true, sizeof(struct kvm_irqfd));
+        vm->ioeventfds = g_array_new(false, true,
+                                     sizeof(struct kvm_ioeventfd));
         g_hash_table_insert(fake.vms, GINT_TO_POINTER(nfd), vm);
         fake.last_vm = vm;
         return nfd;
@@ -305,6 +422,19 @@ static int fake_model_ioctl(int fd, int kind, unsigned long req, void *arg)
         }
         return req == KVM_SET_USER_MEMORY_REGION ? fake_set_region(vm, arg)
                                                  : fake_get_dirty_log(vm, arg);
+    case KVM_SET_GSI_ROUTING:
+    case KVM_IRQFD:
+    case KVM_IOEVENTFD:
+        vm = g_hash_table_lookup(fake.vms, GINT_TO_POINTER(fd));
+        if (!vm) {
+            return -ENOTTY;
+        }
+        if (!arg) {
+            return -EFAULT;
+        }
+        return req == KVM_SET_GSI_ROUTING ? fake_set_routing(vm, arg)
+             : req == KVM_IRQFD ? fake_irqfd(vm, arg)
+             : fake_ioeventfd(vm, arg);
     default:
         return 0;
     }
@@ -684,4 +814,69 @@ unsigned kvm_fake_mappings(void)
     n = fake.maps ? g_hash_table_size(fake.maps) : 0;
     unlock();
     return n;
+}
+
+unsigned kvm_fake_gsi_routes(struct kvm_irq_routing_entry *out, unsigned max)
+{
+    unsigned n = 0;
+
+    lock();
+    if (fake.last_vm) {
+        n = fake.last_vm->routes->len;
+        if (MIN(n, max)) {
+            memcpy(out, fake.last_vm->routes->data,
+                   MIN(n, max) * sizeof(*out));
+        }
+    }
+    unlock();
+    return n;
+}
+
+unsigned kvm_fake_irqfds(void)
+{
+    unsigned n;
+
+    lock();
+    n = fake.last_vm ? fake.last_vm->irqfds->len : 0;
+    unlock();
+    return n;
+}
+
+int kvm_fake_irqfd_gsi(int fd)
+{
+    int gsi = -1;
+
+    lock();
+    for (guint i = 0; fake.last_vm && i < fake.last_vm->irqfds->len; i++) {
+        struct kvm_irqfd *a =
+            &g_array_index(fake.last_vm->irqfds, struct kvm_irqfd, i);
+        if ((int)a->fd == fd) {
+            gsi = a->gsi;
+        }
+    }
+    unlock();
+    return gsi;
+}
+
+unsigned kvm_fake_ioeventfds(void)
+{
+    unsigned n;
+
+    lock();
+    n = fake.last_vm ? fake.last_vm->ioeventfds->len : 0;
+    unlock();
+    return n;
+}
+
+bool kvm_fake_ioeventfd(unsigned i, struct kvm_ioeventfd *out)
+{
+    bool ok = false;
+
+    lock();
+    if (fake.last_vm && i < fake.last_vm->ioeventfds->len) {
+        *out = g_array_index(fake.last_vm->ioeventfds, struct kvm_ioeventfd, i);
+        ok = true;
+    }
+    unlock();
+    return ok;
 }

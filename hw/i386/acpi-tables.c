@@ -35,16 +35,6 @@ static void put16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
 static void put64(uint8_t *p, uint64_t v) { put32(p, v); put32(p + 4, v >> 32); }
 
-static uint8_t checksum(const uint8_t *p, size_t len)
-{
-    uint8_t sum = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        sum += p[i];
-    }
-    return -sum;
-}
-
 /* Standard description header (5.2.6); checksum filled by finish(). */
 static uint8_t *table_new(const char *sig, size_t len, uint8_t rev)
 {
@@ -64,7 +54,7 @@ static uint8_t *table_new(const char *sig, size_t len, uint8_t rev)
 static void finish(uint8_t *t, size_t len)
 {
     t[9] = 0;
-    t[9] = checksum(t, len);
+    t[9] = x86_table_checksum(t, len);
 }
 
 /* Generic Address Structure (5.2.3.2) for a byte-wide I/O port. */
@@ -257,8 +247,8 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
     rsdp[15] = 2;
     put32(rsdp + 20, sizeof(rsdp));
     put64(rsdp + 24, xsdt);
-    rsdp[8] = checksum(rsdp, 20);
-    rsdp[32] = checksum(rsdp, 36);
+    rsdp[8] = x86_table_checksum(rsdp, 20);
+    rsdp[32] = x86_table_checksum(rsdp, 36);
     *rsdp_addr = ACPI_BASE;
     return dma_memory_write(address_space_memory(), ACPI_BASE, rsdp,
                             sizeof(rsdp), errp);

@@ -85,7 +85,16 @@ static bool build_gdt(GError **errp)
 bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
                     uint64_t ram_below_4g, uint64_t ram_above_4g, GError **errp)
 {
-    g_autofree uint8_t *img = NULL, *zp = g_malloc0(4096);
+    /*
+     * The kernel and initrd are mapped, not read: a read() copy of a
+     * multi-MiB file goes through malloc, and once freed it raises
+     * glibc's mmap threshold so that later allocations stay on a heap
+     * that is never given back (9 MiB of RSS for the whole run, measured
+     * with Debian's 8 MiB bzImage). A mapping is dropped at unref.
+     */
+    g_autoptr(GMappedFile) map = NULL;
+    const uint8_t *img;
+    g_autofree uint8_t *zp = g_malloc0(4096);
     gsize size;
     unsigned setup_sects, hdr_end, n = 0;
     uint64_t kernel_off, load_addr;
@@ -101,9 +110,12 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
     if (!strstr(cl, "reboot=")) {
         cl = cl_owned = g_strdup_printf("%s%sreboot=k", cl, *cl ? " " : "");
     }
-    if (!g_file_get_contents(kernel, (gchar **)&img, &size, errp)) {
+    map = g_mapped_file_new(kernel, FALSE, errp);
+    if (!map) {
         return false;
     }
+    img = (const uint8_t *)g_mapped_file_get_contents(map);
+    size = g_mapped_file_get_length(map);
     if (size < 0x300 || le32_at(img + HDR_MAGIC) != 0x53726448 /* "HdrS" */ ||
         le16_at(img + HDR_BOOT_FLAG) != 0xaa55) {
         g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
@@ -139,7 +151,7 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
      * "the 64-bit boot protocol"). */
     hdr_end = 0x202 + img[HDR_JUMP_END];
     memcpy(zp + HDR_SETUP_SECTS, img + HDR_SETUP_SECTS,
-           MIN(hdr_end, 4096u) - HDR_SETUP_SECTS);
+           MIN(MIN(hdr_end, 4096u), size) - HDR_SETUP_SECTS);
     zp[HDR_TYPE_OF_LOADER] = 0xff;
     zp[HDR_LOADFLAGS] |= LOADED_HIGH;
     if (strlen(cl) + 1 > MIN(le32_at(img + HDR_CMDLINE_SIZE) + 1u, (unsigned)CMDLINE_MAX)) {
@@ -151,15 +163,20 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
         return false;
     }
     set32(zp + HDR_CMD_LINE_PTR, CMDLINE_ADDR);
+    x86_boot_state.cmdline_addr = CMDLINE_ADDR;
+    x86_boot_state.cmdline_size = strlen(cl) + 1;
 
     if (initrd && *initrd) {
-        g_autofree uint8_t *rd = NULL;
+        g_autoptr(GMappedFile) rd_map = g_mapped_file_new(initrd, FALSE, errp);
+        const uint8_t *rd;
         gsize rd_size;
         uint64_t max = le32_at(img + HDR_INITRD_MAX), addr;
 
-        if (!g_file_get_contents(initrd, (gchar **)&rd, &rd_size, errp)) {
+        if (!rd_map) {
             return false;
         }
+        rd = (const uint8_t *)g_mapped_file_get_contents(rd_map);
+        rd_size = g_mapped_file_get_length(rd_map);
         max = MIN(max ? max : 0x37ffffff, ram_below_4g - 1);
         addr = (max + 1 - rd_size) & ~0xfffULL;
         if (rd_size > max || addr < load_addr + (size - kernel_off)) {
@@ -168,7 +185,8 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
                         "in guest RAM", initrd, rd_size);
             return false;
         }
-        if (!put(addr, rd, rd_size, errp)) {
+        /* An empty file maps to NULL: nothing to copy. */
+        if (rd_size && !put(addr, rd, rd_size, errp)) {
             return false;
         }
         set32(zp + HDR_RAMDISK_IMAGE, addr);

@@ -145,7 +145,9 @@ bool x86_load_multiboot(const char *kernel, const char *cmdline,
                         uint64_t ram_above_4g, bool *is_multiboot,
                         GError **errp)
 {
-    g_autofree uint8_t *img = NULL;
+    /* Mapped, not read into the heap: see x86_load_linux(). */
+    g_autoptr(GMappedFile) map = NULL;
+    const uint8_t *img;
     gsize size;
     const uint32_t *h = NULL;
     size_t hdr_off = 0;
@@ -158,9 +160,12 @@ bool x86_load_multiboot(const char *kernel, const char *cmdline,
     uint32_t mmap_len;
 
     *is_multiboot = false;
-    if (!g_file_get_contents(kernel, (gchar **)&img, &size, errp)) {
+    map = g_mapped_file_new(kernel, FALSE, errp);
+    if (!map) {
         return false;
     }
+    img = (const uint8_t *)g_mapped_file_get_contents(map);
+    size = g_mapped_file_get_length(map);
     for (size_t off = 0; off + 12 <= MIN(size, (gsize)MB_SEARCH); off += 4) {
         const uint32_t *c = (const void *)(img + off);
         if (c[0] == MB_HEADER_MAGIC && c[0] + c[1] + c[2] == 0) {
@@ -202,14 +207,19 @@ bool x86_load_multiboot(const char *kernel, const char *cmdline,
         }
         for (unsigned i = 0; i < nmods; i++) {
             g_auto(GStrv) parts = g_strsplit(mods[i], " ", 2);
-            g_autofree uint8_t *data = NULL;
+            g_autoptr(GMappedFile) mod = g_mapped_file_new(parts[0], FALSE, errp);
+            const uint8_t *data;
             gsize dlen;
             hwaddr a_str;
 
-            if (!g_file_get_contents(parts[0], (gchar **)&data, &dlen, errp)) {
+            if (!mod) {
                 return false;
             }
-            if (next + dlen > ram_below_4g || !put(next, data, dlen, errp)) {
+            data = (const uint8_t *)g_mapped_file_get_contents(mod);
+            dlen = g_mapped_file_get_length(mod);
+            /* An empty module maps to NULL: nothing to copy. */
+            if (next + dlen > ram_below_4g ||
+                (dlen && !put(next, data, dlen, errp))) {
                 g_clear_error(errp);
                 g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
                             "multiboot: module %s does not fit in RAM", parts[0]);

@@ -1,8 +1,14 @@
 /*
  * The small PC ports a direct-boot machine still needs: the POST code
- * port 0x80 (written by Linux as an I/O delay) and the keyboard
- * controller's reset line (command 0xFE on port 0x64), which Linux uses
- * to reboot.
+ * port 0x80 (written by Linux as an I/O delay), the keyboard
+ * controller's reset line (command 0xFE on port 0x64, the FADT's reset
+ * register) and the ACPI sleep registers.
+ *
+ * Reads answer what QEMU's microvm answers (all ones: it has none of
+ * these) except where a guest needs more: the 8042 status at 0x64 (Linux
+ * with reboot=k polls it before pulsing reset) and the sleep status at
+ * 0x601 (ACPICA polls it after power-off).  See docs/qtest.md,
+ * "Differences from QEMU in the port space".
  */
 #include "kite/qdev.h"
 #include "kite/memory.h"
@@ -19,9 +25,10 @@ typedef struct PcIoState {
 
 #define PC_IO(o) OBJECT_CHECK(PcIoState, (o), TYPE_PC_IO)
 
-static uint64_t port80_read(void *opaque, hwaddr addr, unsigned size)
+/* Nothing to read here: all ones, as an unassigned port. */
+static uint64_t read_all_ones(void *opaque, hwaddr addr, unsigned size)
 {
-    return 0;
+    return UINT64_MAX;
 }
 
 static void port80_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
@@ -29,36 +36,38 @@ static void port80_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 }
 
 static const MemoryRegionOps port80_ops = {
-    .read = port80_read,
+    .read = read_all_ones,
     .write = port80_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 4 },
 };
 
 /* Status: output buffer empty, input buffer empty, system flag set. */
-static uint64_t kbd_read(void *opaque, hwaddr addr, unsigned size)
+static uint64_t kbd_status_read(void *opaque, hwaddr addr, unsigned size)
 {
-    return addr == 4 ? 0x04 : 0;
+    return 0x04;
 }
 
-static void kbd_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+static void kbd_command_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
 {
-    if (addr == 4 && (val & 0xff) == KBD_CMD_PULSE_RESET) {
+    if ((val & 0xff) == KBD_CMD_PULSE_RESET) {
         qemu_system_reset_request_reason("guest-reset");
     }
 }
 
 static const MemoryRegionOps kbd_ops = {
-    .read = kbd_read,
-    .write = kbd_write,
+    .read = kbd_status_read,
+    .write = kbd_command_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 1 },
 };
 
 /*
  * The hardware-reduced ACPI sleep control and status registers (ACPI 6.4,
- * 4.8.3.7): SLP_EN with SLP_TYP of \_S5 powers off.  The status register
- * reads 0: nothing ever wakes the machine.
+ * 4.8.3.7): SLP_EN with SLP_TYP of \_S5 powers off.  The control
+ * register is write-only (reads all ones); the status register reads 0:
+ * nothing ever wakes the machine, so the guest waits for the power-off.
  */
 #define SLEEP_TYP_SHIFT 2
 #define SLEEP_TYP_MASK 0x1c
@@ -66,7 +75,7 @@ static const MemoryRegionOps kbd_ops = {
 
 static uint64_t sleep_read(void *opaque, hwaddr addr, unsigned size)
 {
-    return 0;
+    return addr == 0 ? 0xff : 0;
 }
 
 static void sleep_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
@@ -81,7 +90,9 @@ static const MemoryRegionOps sleep_ops = {
     .read = sleep_read,
     .write = sleep_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 1, .max_access_size = 1 },
+    /* wider accesses are split into bytes, as for any ISA port */
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+    .impl = { .min_access_size = 1, .max_access_size = 1 },
 };
 
 static bool pc_io_realize(DeviceState *dev, GError **errp)
@@ -89,10 +100,11 @@ static bool pc_io_realize(DeviceState *dev, GError **errp)
     PcIoState *s = PC_IO(dev);
 
     memory_region_init_io(&s->port80, OBJECT(dev), &port80_ops, s, "port80", 1);
-    /* 0x60 (data) and 0x64 (status/command) of the 8042. */
-    memory_region_init_io(&s->kbd, OBJECT(dev), &kbd_ops, s, "i8042", 5);
+    /* Only the 8042's status/command port; its data port 0x60 is
+     * unassigned. */
+    memory_region_init_io(&s->kbd, OBJECT(dev), &kbd_ops, s, "i8042", 1);
     memory_region_add_subregion(get_system_io(), 0x80, &s->port80);
-    memory_region_add_subregion(get_system_io(), 0x60, &s->kbd);
+    memory_region_add_subregion(get_system_io(), X86_KBD_CMD_PORT, &s->kbd);
     memory_region_init_io(&s->sleep, OBJECT(dev), &sleep_ops, s, "acpi-sleep", 2);
     memory_region_add_subregion(get_system_io(), X86_ACPI_SLEEP_CONTROL_PORT,
                                 &s->sleep);

@@ -11,7 +11,7 @@
 #define SMBIOS_ENTRY 0xf0000
 #define SMBIOS_TABLE 0xf0020
 
-static uint8_t checksum(const uint8_t *p, size_t len)
+uint8_t x86_table_checksum(const uint8_t *p, size_t len)
 {
     uint8_t sum = 0;
 
@@ -54,8 +54,8 @@ bool x86_smbios_build(GError **errp)
     ep[27] = 0;
     ep[28] = 2;                 /* number of structures */
     ep[30] = 0x28;              /* BCD revision 2.8 */
-    ep[21] = checksum(ep + 16, 15);
-    ep[4] = checksum(ep, sizeof(ep));
+    ep[21] = x86_table_checksum(ep + 16, 15);
+    ep[4] = x86_table_checksum(ep, sizeof(ep));
     return dma_memory_write(address_space_memory(), SMBIOS_ENTRY, ep,
                             sizeof(ep), errp) &&
            dma_memory_write(address_space_memory(), SMBIOS_TABLE, table,

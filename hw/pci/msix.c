@@ -36,7 +36,10 @@ static void send_vector(PCIDevice *dev, unsigned v)
 
     dev->msix_pba[v / 8] &= ~(1u << (v % 8));
     dev->msix_sent++;
-    pci_msi_send(addr, entry_word(dev, v, 2));
+    if (!dev->msix_vector_fire ||
+        !dev->msix_vector_fire(dev, v, addr, entry_word(dev, v, 2))) {
+        pci_msi_send(addr, entry_word(dev, v, 2));
+    }
 }
 
 void msix_notify(PCIDevice *dev, unsigned v)
@@ -64,8 +67,16 @@ static void deliver_unmasked(PCIDevice *dev)
     }
 }
 
+static void vectors_changed(PCIDevice *dev)
+{
+    if (dev->msix_vectors_changed) {
+        dev->msix_vectors_changed(dev);
+    }
+}
+
 void msix_config_changed(PCIDevice *dev)
 {
+    vectors_changed(dev);
     deliver_unmasked(dev);
 }
 
@@ -92,6 +103,7 @@ static void table_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     for (unsigned i = 0; i < size; i++) {
         dev->msix_table[addr + i] = val >> (8 * i);
     }
+    vectors_changed(dev);
     deliver_unmasked(dev);
 }
 
@@ -190,4 +202,5 @@ void msix_reset(PCIDevice *dev)
         dev->config[dev->msix_cap + PCI_MSIX_FLAGS + 1] &=
             ~((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8);
     }
+    vectors_changed(dev);
 }

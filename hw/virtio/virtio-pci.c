@@ -118,12 +118,22 @@ static void common_apply(VirtIOPCIProxy *p, unsigned field, const uint8_t *img)
     case CC_MSIX_CONFIG:
         vdev->config_vector = checked_vector(p, get_le(img + field, 2));
         break;
-    case CC_STATUS:
+    case CC_STATUS: {
+        bool was_ok = vdev->status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+        if (img[field] == 0) {
+            virtio_pci_eventfd_stop_all(p);
+        }
         virtio_set_status(vdev, img[field]);
         if (vdev->status == 0) {
             pci_set_irq(&p->pci, 0);
         }
+        /* Kicks take the eventfd path from DRIVER_OK on. */
+        if (!was_ok && (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+            virtio_pci_ioeventfd_start(p);
+        }
         break;
+    }
     case CC_Q_SELECT:
         p->queue_select = get_le(img + field, 2);
         break;
@@ -142,6 +152,9 @@ static void common_apply(VirtIOPCIProxy *p, unsigned field, const uint8_t *img)
     case CC_Q_ENABLE:
         if (configurable && get_le(img + field, 2) == 1) {
             vq->enabled = true;
+            if (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+                virtio_pci_ioeventfd_start_queue(p, p->queue_select);
+            }
         }
         break;
     case CC_Q_DESC:
@@ -164,6 +177,7 @@ static void common_apply(VirtIOPCIProxy *p, unsigned field, const uint8_t *img)
             if (vdev->ops->drop_held) {
                 vdev->ops->drop_held(vdev, vq);
             }
+            virtio_pci_ioeventfd_stop_queue(p, p->queue_select);
             virtqueue_reset(vq);
         }
         break;
@@ -392,6 +406,7 @@ static bool virtio_pci_realize(PCIDevice *dev, GError **errp)
                     "has modern virtio-pci", object_get_typename(OBJECT(dev)));
         return false;
     }
+    virtio_pci_eventfd_init(p);
     p->vdev = vc->vdev_realize(p, errp);
     if (!p->vdev) {
         return false;
@@ -447,6 +462,7 @@ static void virtio_pci_exit(PCIDevice *dev)
     VirtIOPCIProxy *p = VIRTIO_PCI(dev);
     VirtIOPCIClass *vc = VIRTIO_PCI_GET_CLASS(dev);
 
+    virtio_pci_eventfd_stop_all(p);
     if (p->vdev && vc->vdev_unrealize) {
         vc->vdev_unrealize(p);
     }
@@ -459,6 +475,7 @@ static void virtio_pci_reset(DeviceState *ds)
     VirtIOPCIProxy *p = VIRTIO_PCI(ds);
     DeviceClass *parent = DEVICE_CLASS(object_class_by_name(TYPE_PCI_DEVICE));
 
+    virtio_pci_eventfd_stop_all(p);
     parent->reset(ds);
     if (p->vdev) {
         virtio_reset(p->vdev);
@@ -482,12 +499,51 @@ static void virtio_pci_class_init(ObjectClass *klass, const void *data)
     dc->reset = virtio_pci_reset;
 }
 
+static json_t *get_ioeventfd_kicks(Object *obj, const Property *prop,
+                                   GError **errp)
+{
+    return json_integer(VIRTIO_PCI(obj)->ioeventfd_kicks);
+}
+
+static json_t *get_ioeventfd_active(Object *obj, const Property *prop,
+                                    GError **errp)
+{
+    return json_integer(virtio_pci_ioeventfd_active(VIRTIO_PCI(obj)));
+}
+
+static json_t *get_irqfd_active(Object *obj, const Property *prop,
+                                GError **errp)
+{
+    return json_integer(virtio_pci_irqfd_active(VIRTIO_PCI(obj)));
+}
+
+static json_t *get_irqfd_sent(Object *obj, const Property *prop, GError **errp)
+{
+    return json_integer(VIRTIO_PCI(obj)->irqfd_sent);
+}
+
 static const Property virtio_pci_props[] = {
     { .name = "disable-legacy", .kind = PROP_KIND_STRING,
       .offset = offsetof(VirtIOPCIProxy, disable_legacy), .type_name = "OnOffAuto",
       .has_default = true, .defval.s = "auto",
       .description = "on/off/auto (only modern virtio-pci exists: on or auto)" },
     DEFINE_PROP_BOOL("disable-modern", VirtIOPCIProxy, disable_modern, false),
+    { .name = "ioeventfd", .kind = PROP_KIND_BOOL,
+      .offset = offsetof(VirtIOPCIProxy, ioeventfd), .has_default = true,
+      .defval.b = true,
+      .description = "on/off: queue kicks through ioeventfds under KVM" },
+    { .name = "ioeventfd-kicks", .kind = PROP_KIND_CUSTOM, .type_name = "uint64",
+      .get = get_ioeventfd_kicks,
+      .description = "queue kicks that arrived through an ioeventfd" },
+    { .name = "ioeventfd-active", .kind = PROP_KIND_CUSTOM, .type_name = "uint32",
+      .get = get_ioeventfd_active,
+      .description = "queues whose kicks go through an ioeventfd now" },
+    { .name = "irqfd-active", .kind = PROP_KIND_CUSTOM, .type_name = "uint32",
+      .get = get_irqfd_active,
+      .description = "MSI-X vectors raised through an irqfd now" },
+    { .name = "irqfd-notifications", .kind = PROP_KIND_CUSTOM,
+      .type_name = "uint64", .get = get_irqfd_sent,
+      .description = "MSI-X messages raised through an irqfd" },
     DEFINE_PROP_END_OF_LIST(),
 };
 

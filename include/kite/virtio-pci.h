@@ -4,6 +4,7 @@
 
 #include "kite/pci.h"
 #include "kite/virtio.h"
+#include "kite/memory-eventfd.h"
 
 #define TYPE_VIRTIO_PCI "virtio-pci"
 #define VIRTIO_PCI_VENDOR_ID 0x1af4
@@ -20,7 +21,17 @@
 #define VIRTIO_PCI_NOTIFY_MULTIPLIER 4
 #define VIRTIO_PCI_MSIX_VECTORS  8
 
-typedef struct VirtIOPCIProxy {
+typedef struct VirtIOPCIProxy VirtIOPCIProxy;
+
+/* A queue's notify address signalling an eventfd (ioeventfd under KVM). */
+typedef struct VirtIOPCIKick {
+    VirtIOPCIProxy *proxy;
+    unsigned queue;
+    EventNotifier e;         /* fd -1 when the queue has none */
+    guint source;            /* main-loop source reading e */
+} VirtIOPCIKick;
+
+struct VirtIOPCIProxy {
     PCIDevice pci;
     VirtIODevice *vdev;
     MemoryRegion bar, common, isr, device, notify, msix_bar;
@@ -29,7 +40,14 @@ typedef struct VirtIOPCIProxy {
     int pci_cfg_cap;       /* offset of the PCI configuration access cap */
     char *disable_legacy;  /* "on", "off" or "auto"; only modern exists */
     bool disable_modern;
-} VirtIOPCIProxy;
+    /* Eventfd shortcuts (virtio-pci-eventfd.c), used when an accelerator
+     * offers them: kicks through ioeventfds, MSI-X through irqfds. */
+    bool ioeventfd;        /* property, default on */
+    VirtIOPCIKick kick[8]; /* per queue (VirtIODevice.vq) */
+    uint64_t ioeventfd_kicks;
+    MsiEventfd vector_fd[VIRTIO_PCI_MSIX_VECTORS];
+    uint64_t irqfd_sent;
+};
 
 typedef struct VirtIOPCIClass {
     PCIDeviceClass parent_class;
@@ -37,6 +55,17 @@ typedef struct VirtIOPCIClass {
     VirtIODevice *(*vdev_realize)(VirtIOPCIProxy *proxy, GError **errp);
     void (*vdev_unrealize)(VirtIOPCIProxy *proxy);
 } VirtIOPCIClass;
+
+/* virtio-pci-eventfd.c */
+void virtio_pci_eventfd_init(VirtIOPCIProxy *p);
+/* DRIVER_OK: kicks of every enabled queue through ioeventfds. */
+void virtio_pci_ioeventfd_start(VirtIOPCIProxy *p);
+void virtio_pci_ioeventfd_start_queue(VirtIOPCIProxy *p, unsigned n);
+void virtio_pci_ioeventfd_stop_queue(VirtIOPCIProxy *p, unsigned n);
+/* Reset and unrealize: every ioeventfd and irqfd goes. */
+void virtio_pci_eventfd_stop_all(VirtIOPCIProxy *p);
+unsigned virtio_pci_ioeventfd_active(VirtIOPCIProxy *p);
+unsigned virtio_pci_irqfd_active(VirtIOPCIProxy *p);
 
 #define VIRTIO_PCI(o) OBJECT_CHECK(VirtIOPCIProxy, (o), TYPE_VIRTIO_PCI)
 #define VIRTIO_PCI_GET_CLASS(o) OBJECT_GET_CLASS(VirtIOPCIClass, (o), TYPE_VIRTIO_PCI)

@@ -18,6 +18,8 @@ Chardev *serial_hd(int index);
 void vl_print_version(void);
 void vl_print_usage(void);
 void vl_print_machine_list(void);
+/* -machine TYPE,help: the machine's properties, sorted by name. */
+void vl_print_machine_help(const char *type);
 void vl_print_accel_list(void);
 void vl_print_object_list(void);
 void vl_print_chardev_list(void);

@@ -1,7 +1,29 @@
 /* The x86 CPU models Kite offers and the feature names -cpu accepts. */
 #include "target/i386/cpu.h"
 
-/* Identification values as QEMU 7.2 reports them for the same models. */
+/*
+ * Identification values and feature sets as Debian's QEMU 7.2 reports them
+ * with -accel kvm (query-cpu-model-expansion type=full): the model's own
+ * flags plus the ones QEMU turns on for every model under KVM (x2apic and
+ * the KVM paravirtual features).
+ */
+#define KVM_DEFAULT_FLAGS \
+    "x2apic", "hypervisor", "kvmclock", "kvm-nopiodelay", "kvm-asyncpf", \
+    "kvm-steal-time", "kvm-pv-eoi", "kvm-msi-ext-dest-id", \
+    "kvmclock-stable-bit"
+#define X86_64_BASE_FLAGS \
+    "fpu", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "sep", \
+    "mtrr", "pge", "mca", "cmov", "pat", "pse36", "clflush", "mmx", "fxsr", \
+    "sse", "sse2", "pni", "cx16", "syscall", "nx", "lm"
+
+static const char *const kvm64_flags[] = {
+    X86_64_BASE_FLAGS, "vme", KVM_DEFAULT_FLAGS, NULL
+};
+
+static const char *const qemu64_flags[] = {
+    X86_64_BASE_FLAGS, "lahf-lm", KVM_DEFAULT_FLAGS, NULL
+};
+
 const X86CPUModel x86_cpu_models[] = {
     {
         .name = "host",
@@ -20,6 +42,9 @@ const X86CPUModel x86_cpu_models[] = {
         .vendor = "GenuineIntel",
         .family = 15, .model = 6, .stepping = 1,
         .model_id = "Common KVM processor",
+        .level = 0xd, .xlevel = 0x80000008,
+        .features = kvm64_flags,
+        .host_vendor = true,
     },
     {
         .name = "qemu64",
@@ -27,6 +52,9 @@ const X86CPUModel x86_cpu_models[] = {
         .vendor = "AuthenticAMD",
         .family = 15, .model = 107, .stepping = 1,
         .model_id = "QEMU Virtual CPU version 2.5+",
+        .level = 0xd, .xlevel = 0x8000000a,
+        .features = qemu64_flags,
+        .host_vendor = true,
     },
 };
 

@@ -3,10 +3,12 @@
  * with -cpu feature parsing.
  */
 #include "target/i386/cpu.h"
+#include "target/i386/cpuid-flags.h"
 #include "kite/target.h"
 #include "kite/option.h"
 #include "kite/i386/hyperv.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -38,24 +40,55 @@ static bool is_flag(const char *name)
            name_in(x86_cpu_bool_prop_names, name);
 }
 
-/* QEMU spells some flags with '_' or '.'; it accepts both, as do we. */
-static char *canonical_feature(const char *name)
+/* Identification values: QEMU's ranges and messages. */
+static bool x86_cpu_check_value(const char *name, const char *value,
+                                GError **errp)
 {
-    char *s = g_strdup(name);
+    static const struct { const char *name; int64_t max; } ranges[] = {
+        { "family", 0xff + 0xf }, { "model", 0xff }, { "stepping", 0xf },
+    };
+    int64_t n;
+    uint64_t u;
 
-    for (char *p = s; *p; p++) {
-        if (*p == '_') {
-            *p = '-';
+    for (size_t i = 0; i < G_N_ELEMENTS(ranges); i++) {
+        if (strcmp(name, ranges[i].name)) {
+            continue;
+        }
+        if (!kite_parse_int64(value, &n)) {
+            kite_error_set(errp, "Parameter '%s' expects int64", name);
+            return false;
+        }
+        if (n < 0 || n > ranges[i].max) {
+            kite_error_set(errp, "Property .%s doesn't take value %" PRId64
+                           " (minimum: 0, maximum: %" PRId64 ")", name, n,
+                           ranges[i].max);
+            return false;
+        }
+        return true;
+    }
+    if (!strcmp(name, "vendor") && strlen(value) != 12) {
+        kite_error_set(errp, "Property '.vendor' doesn't take value '%s'",
+                       value);
+        return false;
+    }
+    if (!strcmp(name, "level") || !strcmp(name, "xlevel")) {
+        if (!kite_parse_uint64(value, &u)) {
+            kite_error_set(errp, "Parameter '%s' expects uint64", name);
+            return false;
+        }
+        if (u > UINT32_MAX) {
+            kite_error_set(errp, "Parameter '%s' expects uint32_t", name);
+            return false;
         }
     }
-    return s;
+    return true;
 }
 
 static bool x86_cpu_set_feature(X86CPU *cpu, const char *type,
                                 const char *name, const char *value,
                                 GError **errp)
 {
-    g_autofree char *canon = canonical_feature(name);
+    g_autofree char *canon = x86_cpuid_flag_canonical(name);
     bool b;
 
     if (hyperv_is_option(canon)) {
@@ -80,6 +113,9 @@ static bool x86_cpu_set_feature(X86CPU *cpu, const char *type,
         return true;
     }
     if (name_in(x86_cpu_value_names, canon)) {
+        if (!x86_cpu_check_value(canon, value, errp)) {
+            return false;
+        }
         if (!strcmp(canon, "hv-spinlocks")) {
             uint64_t n;
             if (!kite_parse_uint64(value, &n) || n > UINT32_MAX) {
@@ -145,7 +181,15 @@ bool x86_cpu_parse_features(CPUState *cs, const char *features,
                                      item[0] == '+' ? "on" : "off", errp);
         } else if (eq) {
             g_autofree char *name = g_strndup(item, eq - item);
-            ok = x86_cpu_set_feature(cpu, type, name, eq + 1, errp);
+            GError *err = NULL;
+
+            /* QEMU applies key=value as a global property and says so. */
+            ok = x86_cpu_set_feature(cpu, type, name, eq + 1, &err);
+            if (!ok) {
+                g_propagate_prefixed_error(errp, err,
+                                           "can't apply global %s.%s=%s: ",
+                                           type, name, eq + 1);
+            }
         } else {
             ok = x86_cpu_set_feature(cpu, type, item, "on", errp);
         }

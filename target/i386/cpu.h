@@ -18,6 +18,13 @@ typedef struct X86CPUModel {
     int family, model, stepping;
     const char *model_id;      /* CPUID brand string */
     bool host;                 /* "host"/"max": pass the host's features */
+    /* Named models: the highest basic and extended leaf, and the flags
+     * the model turns on under KVM (those KVM cannot give are left off). */
+    uint32_t level, xlevel;
+    const char *const *features;
+    /* Under KVM, QEMU 7.2 shows the host's vendor for kvm64 and qemu64
+     * (query-cpu-model-expansion with -accel kvm); vendor= overrides. */
+    bool host_vendor;
 } X86CPUModel;
 
 typedef struct X86CPU {

@@ -1,6 +1,6 @@
 /*
  * x86 arch hooks of the KVM accelerator: the in-kernel irqchip and PIT,
- * CPUID from KVM_GET_SUPPORTED_CPUID with per-vCPU APIC ids, and the
+ * CPUID (built by cpuid-build.c from KVM_GET_SUPPORTED_CPUID), and the
  * register state a vCPU starts from.
  */
 #include "kite/kvm/kvm.h"
@@ -8,7 +8,8 @@
 #include "kite/i386/x86-boot.h"
 #include "kite/i386/hyperv.h"
 #include "target/i386/cpu.h"
-#include "target/i386/kvm-cpuid-features.h"
+#include "target/i386/cpuid-build.h"
+#include "kite/machine.h"
 #include <errno.h>
 
 #define TSS_ADDR 0xfffbd000
@@ -108,40 +109,19 @@ void kvm_arch_vm_destroy(KVMState *s)
     }
 }
 
-/* CPUID for vCPU @index: what KVM supports, with this vCPU's APIC id. */
-static struct kvm_cpuid2 *build_cpuid(X86KvmVm *vm, unsigned index, unsigned ncpus)
+/* The -smp topology within one package; without a machine (unit tests
+ * of the lifecycle), @ncpus cores in one package. */
+static X86CpuTopology vcpu_topology(unsigned ncpus)
 {
-    size_t n = vm->supported->nent;
-    struct kvm_cpuid2 *c = kvm_alloc0(sizeof(*c) + n * sizeof(c->entries[0]));
+    MachineState *ms = current_machine_get();
+    X86CpuTopology t = { .threads = 1, .cores = ncpus, .dies = 1 };
 
-    if (!c) {
-        return NULL;
+    if (ms && ms->smp_threads && ms->smp_cores && ms->smp_dies) {
+        t.threads = ms->smp_threads;
+        t.cores = ms->smp_cores;
+        t.dies = ms->smp_dies;
     }
-    c->nent = n;
-    memcpy(c->entries, vm->supported->entries, n * sizeof(c->entries[0]));
-    for (size_t i = 0; i < n; i++) {
-        struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-        switch (e->function) {
-        case 1:
-            /* EBX[31:24] initial APIC id, [23:16] logical processors. */
-            e->ebx = (e->ebx & 0xffff) | (MIN(ncpus, 255u) << 16) | (index << 24);
-            if (ncpus > 1) {
-                e->edx |= 1u << 28;   /* HTT: the count above is valid */
-            }
-            /* ECX[31]: running under a hypervisor.  KVM leaves it clear;
-             * guests look at the 0x40000000 leaves only when it is set. */
-            e->ecx |= 1u << 31;
-            break;
-        case 0xb:
-        case 0x1f:
-            e->edx = index;           /* x2APIC id */
-            break;
-        default:
-            break;
-        }
-    }
-    return c;
+    return t;
 }
 
 bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
@@ -149,16 +129,24 @@ bool kvm_arch_vcpu_create(KvmVcpu *v, GError **errp)
     X86KvmVm *vm = v->s->arch;
     X86KvmVcpu *a = kvm_alloc0(sizeof(*a));
     unsigned ncpus = MAX(1, cpu_count());
+    X86CPU *cpu = NULL;
+    X86CpuTopology topo = vcpu_topology(ncpus);
 
-    if (!a || !(a->cpuid = build_cpuid(vm, v->index, ncpus))) {
+    if (!a) {
         g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
                     "kvm: out of memory creating vCPU %d", v->index);
         goto fail;
     }
-    /* -cpu +feat/-feat, then the Hyper-V leaves, kvm=off, SynIC: all
-     * before the kernel sees CPUID. */
-    if (v->cpu && object_dynamic_cast(OBJECT(v->cpu), TYPE_X86_CPU) &&
-        !x86_kvm_apply_cpu_features(X86_CPU(v->cpu)->features, a->cpuid, errp)) {
+    if (v->cpu && object_dynamic_cast(OBJECT(v->cpu), TYPE_X86_CPU)) {
+        cpu = X86_CPU(v->cpu);
+    }
+    /* Model, -cpu flags and topology, then the Hyper-V leaves and
+     * kvm=off: all before the kernel sees CPUID.  The APIC id is the
+     * vCPU index, as KVM_CREATE_VCPU and the MP table use it. */
+    a->cpuid = x86_cpuid_build(cpu ? cpu->model : &x86_cpu_models[0],
+                               cpu ? cpu->features : NULL, vm->supported,
+                               &topo, v->index, kvm_alloc0, errp);
+    if (!a->cpuid) {
         goto fail;
     }
     if (!hyperv_kvm_arch_vcpu_create(v, ncpus, &a->cpuid, &a->hv, errp)) {

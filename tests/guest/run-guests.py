@@ -6,7 +6,9 @@ Usage: run-guests.py KVM_RUN KITE_BINARY KERNEL_DIR
 
 Each case names a kernel, extra Kite options, the exit status Kite must
 end with ((code << 1) | 1 from isa-debug-exit: 1 = all checks passed)
-and a line the guest must print on the serial console.
+and a line the guest must print on the serial console.  The cpuid kernel
+checks what its -append line names (see tests/guest/x86/cpuid.c).  QMP
+cases run a script (tests/guest/qmp-kvm.py) that drives Kite itself.
 """
 import os, re, subprocess, sys, tempfile
 
@@ -16,10 +18,36 @@ CASES = [
     ('port-and-mmio-exits', 'exits', ['-device', 'virtio-balloon-pci'], 1,
      'exits: balloon at devfn'),
     ('cpuid', 'cpuid', [], 1, 'cpuid: vendor'),
-    ('cpuid-smp2', 'cpuid', ['-smp', '2'], 1, 'cpuid: vendor'),
-    ('cpuid-minus-x2apic', 'cpuid',
-     ['-cpu', 'host,-x2apic', '-append', 'expect-no-x2apic'], 1,
+    ('cpuid-smp2', 'cpuid', ['-smp', '2', '-append', 'logical=2'], 1,
      'cpuid: vendor'),
+    ('cpuid-minus-x2apic', 'cpuid',
+     ['-cpu', 'host,-x2apic', '-append', 'bit=1.c.21.0'], 1,
+     'cpuid: vendor'),
+    # -cpu models and flags (issue 3).  The emulated host is an AMD CPU
+    # with AVX (QEMU's TCG -cpu max); under KVM kvm64 and qemu64 show the
+    # host's vendor, as QEMU 7.2 does.
+    ('cpuid-host-has-avx', 'cpuid', ['-cpu', 'host', '-append',
+     'bit=1.c.28.1 bit=1.c.31.1'], 1, 'cpuid: vendor'),
+    ('cpuid-host-minus-avx', 'cpuid', ['-cpu', 'host,-avx', '-append',
+     'bit=1.c.28.0'], 1, 'cpuid: vendor'),
+    ('cpuid-kvm64-model', 'cpuid', ['-cpu', 'kvm64', '-append',
+     'vendor=AuthenticAMD fms=15.6.1 bit=1.c.28.0 bit=1.c.9.0 bit=7.b.5.0 '
+     'bit=1.d.25.1 bit=1.c.21.1 bit=80000001.d.29.1 bit=40000001.a.0.1'],
+     1,
+     'cpuid: vendor'),
+    ('cpuid-kvm64-vendor', 'cpuid', ['-cpu', 'kvm64,vendor=GenuineIntel',
+     '-append', 'vendor=GenuineIntel fms=15.6.1'], 1, 'cpuid: vendor'),
+    ('cpuid-qemu64-model', 'cpuid', ['-cpu', 'qemu64', '-append',
+     'fms=15.107.1 bit=1.d.1.0 bit=80000001.c.0.1 bit=80000001.c.2.0'], 1,
+     'cpuid: vendor'),
+    ('cpuid-kvm64-plus-flags', 'cpuid', ['-cpu',
+     'kvm64,+sse4_1,sse4-2=on,+ssse3,lahf_lm=on,-kvmclock', '-append',
+     'bit=1.c.19.1 bit=1.c.20.1 bit=1.c.9.1 bit=80000001.c.0.1 '
+     'bit=40000001.a.0.0 bit=40000001.a.3.0'], 1, 'cpuid: vendor'),
+    ('cpuid-qemu64-kvm-off', 'cpuid', ['-cpu', 'qemu64,kvm=off', '-append',
+     'no-kvm-sig'], 1, 'cpuid: vendor'),
+    ('cpu-unsupported-flag', 'cpuid', ['-cpu', 'host,+avx512-fp16'], 1,
+     "host doesn't support requested feature: CPUID.07H:EDX.avx512-fp16"),
     ('debug-exit-status', 'exitcode', [], 0x43, 'exitcode: leaving with 0x21'),
     ('multiboot-info', 'multiboot', ['-append', 'kite-test-arg=42'], 1,
      "multiboot: cmdline"),
@@ -31,6 +59,30 @@ CASES = [
     ('internal-error-exits-1', 'fatal', [], 1, 'RIP='),
     ('smp-bring-up-init-sipi', 'smp', ['-smp', '3'], 1,
      'smp: 3 CPUs, 2 APs reported in, APIC ids 6'),
+    ('fw_cfg-and-mptable', 'fw_cfg', ['-append', 'cpus=1 mem=64'], 1,
+     'fw_cfg: QEMU id 3, 1 CPUs, 64 MiB, MP table 1 CPUs'),
+    ('fw_cfg-and-mptable-smp4', 'fw_cfg', ['-smp', '4', '-append',
+     'cpus=4 mem=64'], 1, 'fw_cfg: QEMU id 3, 4 CPUs, 64 MiB, MP table 4 CPUs'),
+    # eventfd-probe.py runs these and reads the device's counters over
+    # QMP: kicks through ioeventfds, MSI-X through irqfds (issues 3, 4).
+    ('virtio-kicks-ioeventfd-msix-irqfd', 'virtio-eventfd',
+     ['-device', 'virtio-balloon-pci,id=bal'], 0, 'eventfd-probe: PASS'),
+    ('virtio-ioeventfd-off-kicks-exit', 'virtio-eventfd',
+     ['-device', 'virtio-balloon-pci,id=bal,ioeventfd=off'], 0,
+     'eventfd-probe: PASS'),
+]
+
+# Kernels run under eventfd-probe.py, with what it must find.
+PROBED = {'virtio-kicks-ioeventfd-msix-irqfd': 'eventfd',
+          'virtio-ioeventfd-off-kicks-exit': 'no-ioeventfd'}
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                     'eventfd-probe.py')
+
+# QMP on real KVM: scripts that start Kite themselves, with -qmp:
+# (name, script, kernel, exit status, text).
+SCRIPT_CASES = [
+    ('qmp-kvm-stop-cont-reset-quit', 'qmp-kvm.py', 'ticks', 0,
+     'qmp-kvm: all checks passed'),
 ]
 
 
@@ -46,8 +98,19 @@ def main():
         argv += [a for a in extra if a != '-reboot']
         if '-reboot' not in extra:
             argv.append('-no-reboot')
+        limit = 60
+        if name in PROBED:
+            argv = ['python3', PROBE, PROBED[name]] + argv
+            limit = 130   # the probe gives the guest 100 s
         # Bound each guest so a hang costs seconds, not the whole run.
-        lines.append('timeout 60 ' + ' '.join("'%s'" % a for a in argv))
+        lines.append('timeout %d ' % limit +
+                     ' '.join("'%s'" % a for a in argv))
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name, script, kernel, _, _ in SCRIPT_CASES:
+        argv = ['python3', os.path.join(here, script), kite,
+                os.path.join(kdir, kernel + '.elf')]
+        lines.append('timeout 180 ' + ' '.join("'%s'" % a for a in argv))
+    cases = CASES + [(n, k, [], st, t) for n, _, k, st, t in SCRIPT_CASES]
     with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
         f.write('\n'.join(lines) + '\n')
         batch = f.name
@@ -55,11 +118,11 @@ def main():
                        stderr=subprocess.PIPE)
     os.unlink(batch)
     out = p.stdout.decode('utf-8', 'replace')
-    print('1..%d' % len(CASES))
+    print('1..%d' % len(cases))
     if p.returncode == 77:
         why = p.stderr.decode('utf-8', 'replace').strip().splitlines()
         why = why[-1] if why else 'kvm-run cannot work here'
-        for i, case in enumerate(CASES):
+        for i, case in enumerate(cases):
             print('ok %d - %s # SKIP %s' % (i + 1, case[0], why))
         return 0
     blocks = {}
@@ -67,7 +130,7 @@ def main():
                          out, re.S | re.M):
         blocks[int(m.group(1)) - 1] = (m.group(2), int(m.group(3)))
     failed = 0
-    for i, (name, _, _, want_status, want_text) in enumerate(CASES):
+    for i, (name, _, _, want_status, want_text) in enumerate(cases):
         text, status = blocks.get(i, ('', None))
         ok = status == want_status and want_text in text
         print('%s %d - %s (exit status %s, want %d)' %

@@ -26,6 +26,8 @@ CASES = [
      'hv-stimer: 0 failures'),
     ('msrs-reset-on-system-reset', 'hv-reset',
      'host,' + HV + ',hv-stimer-direct', '', 1, 'hv-reset: boot 2, 0 failures'),
+    ('timer-bench-kernel-short-run', 'hv-timer-bench',
+     'host,' + HV + ',hv-stimer-direct', 'ticks=20', 1, 'bench: 0 failures'),
     ('dependency-error-under-kvm', 'hv-cpuid', 'host,hv-stimer', '', 1,
      'Hyper-V synthetic timers (hv-stimer) requires Hyper-V synthetic '
      'interrupt controller (hv-synic)'),

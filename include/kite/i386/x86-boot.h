@@ -18,6 +18,10 @@ typedef struct X86BootState {
     uint64_t cr3;            /* page tables for LINUX64 */
     uint64_t gdt_base;       /* GDT for LINUX64 */
     uint64_t rsdp;           /* ACPI RSDP, 0 = none */
+    /* Where the Linux loader put the command line (what fw_cfg reports
+     * for -append); size counts the NUL, 0 = none (multiboot). */
+    uint64_t cmdline_addr;
+    uint32_t cmdline_size;
 } X86BootState;
 
 extern X86BootState x86_boot_state;
@@ -42,11 +46,19 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
 #define X86_ACPI_SLEEP_STATUS_PORT 0x601
 #define X86_ACPI_SLP_TYP_S5 5
 #define X86_IOAPIC_ID 0
+/* PCI pin A of slot s raises I/O APIC input 16 + s % 4. */
+#define X86_PCI_FIRST_GSI 16
 
 /* Write RSDP, XSDT, FADT (hardware-reduced), DSDT (\_S5) and MADT for
  * @ncpus vCPUs into the BIOS area; *@rsdp_addr gets the RSDP's address. */
+/* The byte that makes the bytes of a firmware table (ACPI, SMBIOS, MP)
+ * sum to zero. */
+uint8_t x86_table_checksum(const uint8_t *p, size_t len);
 bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp);
 /* Write a minimal SMBIOS table (BIOS information) at 0xf0000. */
 bool x86_smbios_build(GError **errp);
+/* Write the MP table (MultiProcessor Specification 1.4) for @ncpus vCPUs:
+ * floating pointer at 0xf0100, configuration table after it. */
+bool x86_mptable_build(unsigned ncpus, GError **errp);
 
 #endif

@@ -6,6 +6,8 @@
  * limit, size changes of a live slot) and keeps the kernel's view of the
  * slots so tests can compare it with Kite's table.  Every call is recorded
  * (request and a copy of the argument) and the Nth call can be made to fail.
+ * It also keeps the GSI routing table, irqfds and ioeventfds of a VM,
+ * checked as the kernel checks them.
  * KVM_RUN is an idle guest: it returns only when kicked (kvm_run's
  * immediate_exit set, or a signal), with EINTR and KVM_EXIT_INTR.  Other
  * requests it does not model succeed with 0 (a handler can answer them).
@@ -78,6 +80,16 @@ unsigned kvm_fake_count(unsigned long req);
 /* The kernel's view: the region in @slot, or NULL when empty. */
 const struct kvm_userspace_memory_region *kvm_fake_slot(unsigned slot);
 unsigned kvm_fake_nslots(void);
+/* The kernel's GSI routing table of the last VM: copies up to @max
+ * entries to @out and returns how many there are. */
+unsigned kvm_fake_gsi_routes(struct kvm_irq_routing_entry *out, unsigned max);
+/* irqfds assigned; the GSI eventfd @fd is bound to, or -1. */
+unsigned kvm_fake_irqfds(void);
+int kvm_fake_irqfd_gsi(int fd);
+/* ioeventfds assigned, and the @i-th (false past the end). */
+unsigned kvm_fake_ioeventfds(void);
+bool kvm_fake_ioeventfd(unsigned i, struct kvm_ioeventfd *out);
+
 /* fds handed out and not closed; mappings not unmapped. */
 unsigned kvm_fake_open_fds(void);
 unsigned kvm_fake_mappings(void);

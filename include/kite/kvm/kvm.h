@@ -25,6 +25,7 @@ typedef struct KVMState {
     bool immediate_exit;     /* KVM_CAP_IMMEDIATE_EXIT */
     GPtrArray *vcpus;        /* KvmVcpu * by index */
     void *arch;              /* arch VM state */
+    struct KvmIrqRoutes *irq_routes; /* MSI routes (kvm-irq.c), lazily */
 } KVMState;
 
 struct KvmVcpu {

@@ -6,7 +6,7 @@
  * message slot (no delivery until EOM).  "nodirect" on the command line:
  * the direct-mode bit must be absent and those cases are reported skipped.
  * "smp": vCPU 1 is started and runs periodic message and direct timers
- * of its own at the same time.  "bench": one-shot latency figures.
+ * of its own at the same time.  (Latency figures: hv-timer-bench.c.)
  */
 #include "hv-lib.h"
 
@@ -409,47 +409,13 @@ static void test_slot_busy(void)
     guest_printf("hv-stimer: slot-busy done\n");
 }
 
-/*
- * Timer latency: one-shot expiries 1 ms ahead, the time the handler runs
- * minus the programmed expiry, in message and in direct mode (bench/).
- */
-static void bench_one_shot(int direct, unsigned n)
-{
-    uint64_t sum = 0, max = 0, min = ~0ull;
-    unsigned got = 0;
-
-    drain();
-    for (unsigned i = 0; i < n; i++) {
-        volatile uint32_t *ctr = direct ? &direct_irqs : &timer_msgs[0];
-        uint32_t before = *ctr;
-        uint64_t expiry = ref_time() + PERIOD, lat;
-
-        wrmsr(MSR_STIMER_COUNT(0), expiry);
-        wrmsr(MSR_STIMER_CONFIG(0), STIMER_ENABLE | (direct ?
-              STIMER_DIRECT | STIMER_VECTOR(VEC_DIRECT) : STIMER_SINT(SINT)));
-        if (wait_count(ctr, before + 1, SECOND) == before) {
-            continue;
-        }
-        lat = (direct ? last_seen[3] : last_seen[0]) - expiry;
-        sum += lat;
-        max = lat > max ? lat : max;
-        min = lat < min ? lat : min;
-        got++;
-    }
-    stop_timers();
-    guest_printf("bench: %s one-shot latency n=%d mean=%d min=%d max=%d "
-                 "(x100ns)\n", direct ? "direct" : "message", (int)got,
-                 got ? (int)div64(sum, got) : 0, got ? (int)min : 0, (int)max);
-    guest_check(got == n, "bench expiries delivered", got, n);
-}
-
 int guest_main(uint32_t magic, uint32_t info)
 {
     const char *cmd = mb_cmdline(magic, info);
     uint32_t r[4];
     int direct;
     /* Read now: the second vCPU's start code goes to 0x8000. */
-    int smp = has_word(cmd, "smp"), bench = has_word(cmd, "bench");
+    int smp = has_word(cmd, "smp");
     int nodirect = has_word(cmd, "nodirect");
 
     hv_setup_cpu();
@@ -487,12 +453,6 @@ int guest_main(uint32_t magic, uint32_t info)
     test_slot_busy();
     if (smp) {
         check_ap(direct);
-    }
-    if (bench) {
-        bench_one_shot(0, 100);
-        if (direct) {
-            bench_one_shot(1, 100);
-        }
     }
     guest_printf("hv-stimer: %d failures\n", guest_failures());
     return guest_failures();
