@@ -28,6 +28,9 @@ BUILD = os.environ.get('KITE_BUILD_ROOT') or os.path.join(SRC, 'build')
 KVM_RUN = os.path.join(SRC, 'scripts', 'kvm-run')
 VMM_RUN = os.path.join(SRC, 'bench', 'vmm-run.py')
 FILL_MIB, WANT_MIB, WINDOW_S = 300, 250, 10.0
+# Each guest boots and fills under software emulation of the host (about
+# 2-3 min alone, several times that when other emulated hosts share the
+# two cores), hence the generous per-case limit.
 # With reporting off the guest keeps its pages: RSS may wobble, not fall.
 OFF_MAX_MIB = 64
 
@@ -91,14 +94,14 @@ def main():
             machine += ',memory-backend=mem0'
         argv += ['-M', machine]
         lines.append(' '.join(shlex.quote(a) for a in
-                              [VMM_RUN, '--timeout', '400', '--hold',
+                              [VMM_RUN, '--timeout', '600', '--hold',
                                str(WINDOW_S + 1), 'reclaim', 'case', '--'] +
                               argv))
     with tempfile.NamedTemporaryFile('w', suffix='.batch',
                                      delete=False) as f:
         f.write('\n'.join(lines) + '\n')
         batch = f.name
-    p = subprocess.run([KVM_RUN, '--timeout', '1500', '--batch', batch],
+    p = subprocess.run([KVM_RUN, '--timeout', '2000', '--batch', batch],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
     os.unlink(batch)

@@ -62,6 +62,7 @@ def guest_report(text):
     """What the guest's init printed: dmesg lines, clocksource, and the
     two /proc/interrupts samples as {name: total count}."""
     rep = {'dmesg': '', 'clocksource': None, 'irq': [{}, {}]}
+    text = text.replace('\r', '')      # the serial console says CR LF
     m = re.search(r'KITE-DMESG-BEGIN\n(.*?)KITE-DMESG-END', text, re.S)
     if m:
         rep['dmesg'] = m.group(1)
@@ -187,14 +188,18 @@ def main():
         results += [(name, ok, detail, text) for name, ok, detail in cases]
     print('1..%d' % len(results))
     failed = 0
+    shown = set()
     for n, (name, ok, detail, text) in enumerate(results, 1):
         print('%s %d - %s' % ('ok' if ok else 'not ok', n, name))
         if not ok:
             failed += 1
             print('# ' + detail)
+            if text in shown:
+                continue
+            shown.add(text)       # each guest's console once
             tail = text or (out + p.stderr.decode('utf-8', 'replace'))
-            for l in tail.splitlines()[-30:]:
-                print('# ' + l)
+            for l in tail.splitlines()[-60:]:
+                print('# ' + l.rstrip('\r'))
     return 1 if failed else 0
 
 
