@@ -1,7 +1,8 @@
 /*
  * The few ACPI tables microvm gives a direct-boot guest (ACPI 6.4):
  * RSDP -> XSDT -> FADT (hardware-reduced, with a sleep control register
- * so Linux can power off, and the 8042 as reset register), the DSDT
+ * so Linux can power off, the 8042 as reset register and the PM timer
+ * that Linux calibrates the TSC against), the DSDT
  * (\_S5, the UART, the PCI host bridge),
  * and the MADT listing each vCPU's local APIC and the I/O APIC so Linux
  * brings up the other vCPUs.  Placed in the BIOS area at 0xe0000 that
@@ -22,6 +23,7 @@
 #define BOOT_ARCH_NO_CMOS_RTC (1u << 5)
 #define GAS_SYSTEM_IO     1
 #define GAS_ACCESS_BYTE   1
+#define GAS_ACCESS_DWORD  3
 #define LAPIC_BASE        0xfee00000u
 #define IOAPIC_BASE       0xfec00000u
 
@@ -57,14 +59,19 @@ static void finish(uint8_t *t, size_t len)
     t[9] = x86_table_checksum(t, len);
 }
 
-/* Generic Address Structure (5.2.3.2) for a byte-wide I/O port. */
-static void put_gas_io(uint8_t *p, uint16_t port)
+/* Generic Address Structure (5.2.3.2) for an I/O port register. */
+static void put_gas_io_width(uint8_t *p, uint16_t port, unsigned bits)
 {
     put8(p, GAS_SYSTEM_IO);
-    put8(p + 1, 8);
+    put8(p + 1, bits);
     put8(p + 2, 0);
-    put8(p + 3, GAS_ACCESS_BYTE);
+    put8(p + 3, bits == 32 ? GAS_ACCESS_DWORD : GAS_ACCESS_BYTE);
     put64(p + 4, port);
+}
+
+static void put_gas_io(uint8_t *p, uint16_t port)
+{
+    put_gas_io_width(p, port, 8);
 }
 
 /*
@@ -193,11 +200,14 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
     t = table_new("FACP", FADT_LEN, 6);
     put32(t + 40, dsdt);
     put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC); /* no 8042 bit */
-    put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP);
+    put32(t + 76, X86_ACPI_PM_TIMER_PORT);        /* PM_TMR_BLK */
+    put8(t + 91, 4);                              /* PM_TMR_LEN */
+    put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP); /* 24-bit timer */
     put_gas_io(t + 116, X86_KBD_CMD_PORT);        /* reset register */
     put8(t + 128, X86_KBD_CMD_RESET);
     put8(t + 131, 4);                             /* FADT minor version */
     put64(t + 140, dsdt);                         /* X_DSDT */
+    put_gas_io_width(t + 208, X86_ACPI_PM_TIMER_PORT, 32); /* X_PM_TMR_BLK */
     put_gas_io(t + 244, X86_ACPI_SLEEP_CONTROL_PORT);
     put_gas_io(t + 256, X86_ACPI_SLEEP_STATUS_PORT);
     memcpy(t + 268, "KITEKITE", 8);

@@ -63,6 +63,10 @@ bool microvm_devices_init(MachineState *ms, bool isa_serial, GError **errp)
     if (!qdev_realize(dev, errp) || !create_fw_cfg(ms, errp)) {
         return false;
     }
+    dev = add_device(OBJECT(ms), "acpi-pm-timer", "acpi-pm-timer", errp);
+    if (!qdev_realize(dev, errp)) {
+        return false;
+    }
     if (isa_serial && serial_hd(0)) {
         dev = add_device(OBJECT(ms), "serial0", "isa-serial", errp);
         if (!object_property_set_str(OBJECT(dev), "chardev",

@@ -3,7 +3,8 @@
  * memory under qtest: the RSDP where guests scan for it, every table's
  * checksum, the MADT's CPUs, and a DSDT that describes the PCI host
  * bridge (PNP0A03 with _CRS and _PRT) and whose memory window holds every
- * BAR the machine assigned, so a guest OS enumerates bus 0.
+ * BAR the machine assigned, so a guest OS enumerates bus 0, and the PM
+ * timer the FADT names.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -175,6 +176,41 @@ static void test_dsdt_pci_host(void)
     qtest_quit(qts);
 }
 
+/*
+ * The PM timer: the FADT names port 0x608 (32-bit and extended fields),
+ * and the 24-bit count follows the virtual clock at 3.579545 MHz.
+ */
+static void test_pm_timer(void)
+{
+    QTestState *qts = qtest_initf("-M microvm -kernel %s", kernel_path);
+    g_autofree uint8_t *fadt = xsdt_table(qts, "FACP");
+    uint32_t t0, t1, t2;
+
+    g_assert_cmphex(le32(fadt + 76), ==, 0x608);      /* PM_TMR_BLK */
+    g_assert_cmpuint(fadt[91], ==, 4);                /* PM_TMR_LEN */
+    g_assert_cmpuint(fadt[208], ==, 1);               /* system I/O */
+    g_assert_cmpuint(fadt[209], ==, 32);
+    g_assert_cmphex(le64(fadt + 212), ==, 0x608);     /* X_PM_TMR_BLK */
+    g_assert_cmpuint(le32(fadt + 112) & (1u << 8), ==, 0); /* 24-bit */
+
+    t0 = qtest_inl(qts, 0x608);
+    g_assert_cmphex(t0 & ~0xffffffu, ==, 0);
+    g_assert_cmpuint(qtest_inl(qts, 0x608), ==, t0);  /* clock stopped */
+    qtest_clock_step(qts, 1000000000);
+    t1 = qtest_inl(qts, 0x608);
+    g_assert_cmpuint((t1 - t0) & 0xffffff, ==, 3579545);
+    qtest_clock_step(qts, 10 * 1000000);
+    t2 = qtest_inl(qts, 0x608);
+    g_assert_cmpuint((t2 - t1) & 0xffffff, >=, 35795);
+    g_assert_cmpuint((t2 - t1) & 0xffffff, <=, 35796);
+    /* Byte reads see the same count; writes change nothing. */
+    g_assert_cmpuint(qtest_inb(qts, 0x608), ==, t2 & 0xff);
+    g_assert_cmpuint(qtest_inb(qts, 0x60a), ==, (t2 >> 16) & 0xff);
+    qtest_outl(qts, 0x608, 0);
+    g_assert_cmpuint(qtest_inl(qts, 0x608), ==, t2);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *dir = g_dir_make_tmp("kite-acpi-test-XXXXXX", NULL);
@@ -188,6 +224,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/acpi/madt/4-cpus", GUINT_TO_POINTER(4),
                          test_madt_cpus);
     g_test_add_func("/acpi/dsdt/pci-host", test_dsdt_pci_host);
+    g_test_add_func("/acpi/pm-timer", test_pm_timer);
     ret = g_test_run();
     g_unlink(kernel_path);
     g_rmdir(dir);

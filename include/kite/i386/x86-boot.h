@@ -44,6 +44,10 @@ bool x86_load_linux(const char *kernel, const char *cmdline, const char *initrd,
 #define X86_KBD_CMD_RESET 0xfe
 #define X86_ACPI_SLEEP_CONTROL_PORT 0x600
 #define X86_ACPI_SLEEP_STATUS_PORT 0x601
+/* The ACPI PM timer (hw/i386/acpi-pm-timer.c), 4 ports. */
+#define X86_ACPI_PM_TIMER_PORT 0x608
+/* Its 24-bit count after @ns of virtual time. */
+uint32_t acpi_pm_timer_ticks(int64_t ns);
 #define X86_ACPI_SLP_TYP_S5 5
 #define X86_IOAPIC_ID 0
 /* PCI pin A of slot s raises I/O APIC input 16 + s % 4. */
