@@ -194,8 +194,32 @@ def trace_stop():
             'lost': int(lost.group(2)) - int(lost.group(1)) if lost else None}
 
 
+def guest_ram_thp(pid):
+    """(RSS KiB, AnonHugePages KiB) of the largest mapping (guest RAM):
+    how much of it transparent huge pages back."""
+    best, cur = (-1, 0, 0), None
+    with open('/proc/%d/smaps' % pid) as f:
+        for line in f:
+            head = line.split()
+            if head and re.match(r'^[0-9a-f]+-[0-9a-f]+$', head[0]):
+                if cur and cur[0] > best[0]:
+                    best = cur
+                cur = [0, 0, 0]
+            elif cur and head and head[0] in ('Size:', 'Rss:',
+                                               'AnonHugePages:'):
+                cur[('Size:', 'Rss:', 'AnonHugePages:').index(head[0])] = \
+                    int(head[1])
+    if cur and cur[0] > best[0]:
+        best = cur
+    return best[1], best[2]
+
+
 def cost_snapshot(pid, qmp_path, start):
-    snap = {'t': time.monotonic(), 'threads': thread_cpu(pid),
+    try:
+        thp = guest_ram_thp(pid)
+    except (OSError, ValueError):
+        thp = None
+    snap = {'t': time.monotonic(), 'threads': thread_cpu(pid), 'thp': thp,
             'stats': qmp_stats(qmp_path) if qmp_path else None}
     if start:
         snap['traced'] = trace_start(list(snap['threads']))
@@ -229,6 +253,7 @@ def cost_result(cost, text):
     if pid in b['threads']:
         res['cpu_main_s'] = round(b['threads'][pid][1] -
                                   a['threads'][pid][1], 3)
+    res['guest_ram_rss_thp_kib'] = [a.get('thp'), b.get('thp')]
     tr = b.get('trace')
     if a.get('traced') and tr:
         res['discarded_bytes_traced'] = tr['dontneed_bytes'] + \
@@ -311,7 +336,7 @@ def main():
                     if m not in marks and m.encode() in out:
                         marks[m] = now
                         if mode == 'cost' and m.startswith('KITE-BENCH-PF'):
-                            cost[m[-3:].lower().strip('-')] = cost_snapshot(
+                            cost[m.rsplit('-', 1)[1].lower()] = cost_snapshot(
                                 p.pid, qmp_path, m.endswith('START'))
                 if not chunk and p.poll() is not None:
                     break
@@ -323,8 +348,9 @@ def main():
             if (mode == 'reclaim' and 'KITE-BENCH-FREED' in marks and
                     now - marks['KITE-BENCH-FREED'] >= hold):
                 break
-            if mode == 'cost' and ('KITE-BENCH-PFLOOP-END' in marks or
-                                   'KITE-BENCH-ERROR' in marks):
+            if mode == 'cost' and (
+                    re.search(rb'KITE-BENCH-PFLOOP-END[^\n]*\n', out) or
+                    'KITE-BENCH-ERROR' in marks):
                 if 'KITE-BENCH-ERROR' in marks:
                     time.sleep(0.5)
                     try:

@@ -351,20 +351,34 @@ static void apply_model_flags(GArray *a, const X86CPUModel *model,
     }
 }
 
-static void unsupported(const X86CpuidFlag *f, GError **errp)
+static char *unsupported_text(const X86CpuidFlag *f)
 {
     static const char regname[] = "ABCD";
 
-    g_set_error(errp, KITE_ERROR, KITE_ERROR_GENERIC,
-                "host doesn't support requested feature: "
-                "CPUID.%02XH:E%cX.%s [bit %u]", f->leaf, regname[f->reg],
-                f->name, f->bit);
+    return g_strdup_printf("host doesn't support requested feature: "
+                           "CPUID.%02XH:E%cX.%s [bit %u]", f->leaf,
+                           regname[f->reg], f->name, f->bit);
 }
 
-/* -cpu +flag / -flag / flag=on|off, in the table's order. */
-static bool apply_settings(GArray *a, GHashTable *features,
-                           const struct kvm_cpuid2 *sup, GError **errp)
+static void unsupported(const X86CpuidFlag *f, GError **errp)
 {
+    g_autofree char *text = unsupported_text(f);
+
+    g_set_error_literal(errp, KITE_ERROR, KITE_ERROR_GENERIC, text);
+}
+
+/*
+ * -cpu +flag / -flag / flag=on|off, in the table's order.  A flag KVM
+ * cannot give is left off with a warning, as QEMU does (once, for the
+ * first vCPU: @warn), and is an error with enforce=on.
+ */
+static bool apply_settings(GArray *a, GHashTable *features,
+                           const struct kvm_cpuid2 *sup, bool warn,
+                           GError **errp)
+{
+    const char *enforce = setting(features, "enforce");
+    bool enforcing = enforce && !strcmp(enforce, "on");
+
     for (size_t i = 0; i < x86_cpuid_flags_count; i++) {
         const X86CpuidFlag *f = &x86_cpuid_flags[i];
         const char *v = setting(features, f->name);
@@ -376,11 +390,13 @@ static bool apply_settings(GArray *a, GHashTable *features,
             set_bit(a, f, false);
         } else if (available(sup, f)) {
             set_bit(a, f, true);
-        } else {
-            /* QEMU's "check" warning, made an error: the guest would
-             * not get what the command line asked for. */
+        } else if (enforcing) {
             unsupported(f, errp);
             return false;
+        } else if (warn) {
+            g_autofree char *text = unsupported_text(f);
+
+            g_printerr("%s: warning: %s\n", g_get_prgname() ?: "kite", text);
         }
     }
     return true;
@@ -594,7 +610,7 @@ struct kvm_cpuid2 *x86_cpuid_build(const X86CPUModel *model,
         }
     }
     if (!check_enforce(model, features, supported, errp) ||
-        !apply_settings(a, features, supported, errp)) {
+        !apply_settings(a, features, supported, apic_id == 0, errp)) {
         return NULL;
     }
     fix_dependent_leaves(a, model, features);

@@ -50,6 +50,10 @@ static const struct {
      * for the power-off (QEMU's microvm has its sleep registers in the
      * GED's MMIO). */
     { 0x601, 0x601, "ACPI sleep status" },
+    /* Kite's ACPI PM timer (named by the FADT): Linux calibrates the TSC
+     * against it when no paravirtual clock gives the rate.  QEMU's
+     * microvm has none in the port space. */
+    { 0x608, 0x60b, "ACPI PM timer" },
     /* fw_cfg: compared by the fw_cfg cases below, with its protocol. */
     { 0x510, 0x51b, "fw_cfg", true },
     /* Kite's PCI host (configuration mechanism #1 and the reset control
