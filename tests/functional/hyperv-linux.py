@@ -47,7 +47,7 @@ BUILD_INITRAMFS = os.path.join(SRC, 'scripts', 'build-guest-initramfs')
 APPEND = 'console=ttyS0 panic=-1 quiet kite.cmd=timers'
 # The flags, plus hv-frequencies (see above).
 HV = 'host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer'
-FREQ = ''
+FREQ = ',hv-frequencies'
 # TLFS: CPUID 0x40000003 EDX bit 19, direct-mode synthetic timers.
 MISC_DIRECT = 1 << 19
 
