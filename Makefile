@@ -34,12 +34,16 @@ fuzz: deps
 	ninja -C build-fuzz
 
 # Benchmarks of issues 3 and 4, side by side with Debian's QEMU
-# (bench/README.md); the KVM parts run through scripts/kvm-run.
-bench: build
-	@$(SRC)bench/run-all $(BUILD)
+# (bench/README.md); the KVM parts run through scripts/kvm-run.  They use
+# their own plain, statically linked build (no sanitizers, no shared
+# libraries: the figures in bench/README.md come from such a build).
+bench: deps
+	@[ -f build-bench/build.ninja ] || (cd $(SRC) && ./configure --builddir=build-bench --static)
+	ninja -C build-bench
+	@$(SRC)bench/run-all build-bench
 
 clean:
 	-ninja -C $(BUILD) clean
 
 distclean:
-	rm -rf $(BUILD) build-clang build-fuzz
+	rm -rf $(BUILD) build-clang build-fuzz build-bench
