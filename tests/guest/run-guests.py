@@ -118,7 +118,7 @@ def main():
     with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
         f.write('\n'.join(lines) + '\n')
         batch = f.name
-    p = subprocess.run([kvm_run, '--batch', batch], stdout=subprocess.PIPE,
+    p = subprocess.run([kvm_run, '--timeout', '1700', '--batch', batch], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     os.unlink(batch)
     out = p.stdout.decode('utf-8', 'replace')
