@@ -1,6 +1,8 @@
-/* Resident set size of this process, for tests and memory statistics. */
+/* Resident set size and open fds of this process, for tests and memory
+ * statistics. */
 #include "kite/ramblock.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -18,4 +20,20 @@ uint64_t kite_rss_bytes(void)
     }
     fclose(f);
     return resident_pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+int kite_open_fd_count(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+
+    if (!d) {
+        return -1;
+    }
+    while ((e = readdir(d))) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
 }

@@ -61,5 +61,8 @@ bool ram_block_discard_range(RAMBlock *rb, uint64_t offset, uint64_t len,
 
 /* Resident set size of this process in bytes (from /proc/self/statm). */
 uint64_t kite_rss_bytes(void);
+/* Open file descriptors of this process (from /proc/self/fd), -1 when
+ * /proc cannot be read. */
+int kite_open_fd_count(void);
 
 #endif

@@ -11,7 +11,6 @@
 #include "kite/kvm/kvm.h"
 #include "kite/kvm/kvm-ioctl.h"
 #include "kite/ramblock.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -76,15 +75,9 @@ static const KvmIoctlOps counting_ops = {
 
 static int count_process_fds(void)
 {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
+    int n = kite_open_fd_count();
 
-    g_assert_nonnull(d);
-    while ((e = readdir(d))) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(d);
+    g_assert_cmpint(n, >=, 0);
     return n;
 }
 

@@ -9,7 +9,6 @@
 #include "kite/kvm/kvm-ioctl-fake.h"
 #include "kite/memory.h"
 #include "kite/ramblock.h"
-#include <dirent.h>
 #include <errno.h>
 
 #define NCPUS 8
@@ -26,15 +25,9 @@ __attribute__((used)) const char *__asan_default_options(void)
 
 static int count_process_fds(void)
 {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
+    int n = kite_open_fd_count();
 
-    g_assert_nonnull(d);
-    while ((e = readdir(d))) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(d);
+    g_assert_cmpint(n, >=, 0);
     return n;
 }
 
