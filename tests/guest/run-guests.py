@@ -99,13 +99,12 @@ HOLD_BACK_WHY = ('cpuid-kernel cases held back: the emulated host locked up '
 
 
 def main():
-    global CASES
     kvm_run, kite, kdir = [os.path.abspath(a) for a in sys.argv[1:4]]
     held = [] if os.environ.get('KITE_GUEST_CPUID') == '1' else \
         [c for c in CASES if c[1] == 'cpuid']
-    CASES = [c for c in CASES if c not in held]
+    run_cases = [c for c in CASES if c not in held]
     lines = []
-    for name, kernel, extra, _, _ in CASES:
+    for name, kernel, extra, _, _ in run_cases:
         argv = [kite, '-M', 'microvm', '-m', '64M', '-accel', 'kvm',
                 '-display', 'none', '-nodefaults', '-serial', 'stdio',
                 '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
@@ -126,7 +125,7 @@ def main():
         argv = ['python3', os.path.join(here, script), kite,
                 os.path.join(kdir, kernel + '.elf')]
         lines.append('timeout 180 ' + ' '.join("'%s'" % a for a in argv))
-    cases = CASES + [(n, k, [], st, t) for n, _, k, st, t in SCRIPT_CASES]
+    cases = run_cases + [(n, k, [], st, t) for n, _, k, st, t in SCRIPT_CASES]
     with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
         f.write('\n'.join(lines) + '\n')
         batch = f.name
