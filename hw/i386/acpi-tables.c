@@ -33,9 +33,6 @@ typedef struct AcpiBuf {
 } AcpiBuf;
 
 static void put8(uint8_t *p, uint8_t v) { p[0] = v; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, v); put32(p + 4, v >> 32); }
 
 /* Standard description header (5.2.6); checksum filled by finish(). */
 static uint8_t *table_new(const char *sig, size_t len, uint8_t rev)
@@ -43,13 +40,13 @@ static uint8_t *table_new(const char *sig, size_t len, uint8_t rev)
     uint8_t *t = g_malloc0(len);
 
     memcpy(t, sig, 4);
-    put32(t + 4, len);
+    x86_table_put32(t + 4, len);
     put8(t + 8, rev);
     memcpy(t + 10, "KITE  ", 6);
     memcpy(t + 16, "KITEMVM ", 8);
-    put32(t + 24, 1);
+    x86_table_put32(t + 24, 1);
     memcpy(t + 28, "KITE", 4);
-    put32(t + 32, 1);
+    x86_table_put32(t + 32, 1);
     return t;
 }
 
@@ -66,7 +63,7 @@ static void put_gas_io_width(uint8_t *p, uint16_t port, unsigned bits)
     put8(p + 1, bits);
     put8(p + 2, 0);
     put8(p + 3, bits == 32 ? GAS_ACCESS_DWORD : GAS_ACCESS_BYTE);
-    put64(p + 4, port);
+    x86_table_put64(p + 4, port);
 }
 
 static void put_gas_io(uint8_t *p, uint16_t port)
@@ -198,15 +195,15 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
 
     /* FADT (5.2.9), revision 6 */
     t = table_new("FACP", FADT_LEN, 6);
-    put32(t + 40, dsdt);
-    put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC); /* no 8042 bit */
-    put32(t + 76, X86_ACPI_PM_TIMER_PORT);        /* PM_TMR_BLK */
+    x86_table_put32(t + 40, dsdt);
+    x86_table_put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC); /* no 8042 bit */
+    x86_table_put32(t + 76, X86_ACPI_PM_TIMER_PORT);        /* PM_TMR_BLK */
     put8(t + 91, 4);                              /* PM_TMR_LEN */
-    put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP); /* 24-bit timer */
+    x86_table_put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP); /* 24-bit timer */
     put_gas_io(t + 116, X86_KBD_CMD_PORT);        /* reset register */
     put8(t + 128, X86_KBD_CMD_RESET);
     put8(t + 131, 4);                             /* FADT minor version */
-    put64(t + 140, dsdt);                         /* X_DSDT */
+    x86_table_put64(t + 140, dsdt);                         /* X_DSDT */
     put_gas_io_width(t + 208, X86_ACPI_PM_TIMER_PORT, 32); /* X_PM_TMR_BLK */
     put_gas_io(t + 244, X86_ACPI_SLEEP_CONTROL_PORT);
     put_gas_io(t + 256, X86_ACPI_SLEEP_STATUS_PORT);
@@ -217,36 +214,36 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
 
     /* MADT (5.2.12): local APICs, the I/O APIC, ISA IRQ 0 on GSI 2. */
     t = table_new("APIC", madt_len, 5);
-    put32(t + 36, LAPIC_BASE);
-    put32(t + 40, 0);                             /* no 8259s to mask */
+    x86_table_put32(t + 36, LAPIC_BASE);
+    x86_table_put32(t + 40, 0);                             /* no 8259s to mask */
     p = t + 44;
     for (unsigned i = 0; i < ncpus; i++, p += 8) {
         put8(p, 0);                               /* processor local APIC */
         put8(p + 1, 8);
         put8(p + 2, i);                           /* ACPI processor uid */
         put8(p + 3, i);                           /* APIC id, as in CPUID */
-        put32(p + 4, 1);                          /* enabled */
+        x86_table_put32(p + 4, 1);                          /* enabled */
     }
     put8(p, 1);                                   /* I/O APIC */
     put8(p + 1, 12);
     put8(p + 2, X86_IOAPIC_ID);
-    put32(p + 4, IOAPIC_BASE);
-    put32(p + 8, 0);                              /* GSI base */
+    x86_table_put32(p + 4, IOAPIC_BASE);
+    x86_table_put32(p + 8, 0);                              /* GSI base */
     p += 12;
     put8(p, 2);                                   /* interrupt source override */
     put8(p + 1, 10);
     put8(p + 2, 0);                               /* ISA */
     put8(p + 3, 0);                               /* IRQ 0 (PIT) */
-    put32(p + 4, 2);                              /* -> GSI 2 */
-    put16(p + 8, 0);                              /* bus default polarity */
+    x86_table_put32(p + 4, 2);                              /* -> GSI 2 */
+    x86_table_put16(p + 8, 0);                              /* bus default polarity */
     if (!write_table(&next, t, madt_len, &madt, errp)) {
         return false;
     }
 
     /* XSDT */
     t = table_new("XSDT", HDR_LEN + 16, 1);
-    put64(t + HDR_LEN, fadt);
-    put64(t + HDR_LEN + 8, madt);
+    x86_table_put64(t + HDR_LEN, fadt);
+    x86_table_put64(t + HDR_LEN + 8, madt);
     if (!write_table(&next, t, HDR_LEN + 16, &xsdt, errp)) {
         return false;
     }
@@ -255,8 +252,8 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
     memcpy(rsdp, "RSD PTR ", 8);
     memcpy(rsdp + 9, "KITE  ", 6);
     rsdp[15] = 2;
-    put32(rsdp + 20, sizeof(rsdp));
-    put64(rsdp + 24, xsdt);
+    x86_table_put32(rsdp + 20, sizeof(rsdp));
+    x86_table_put64(rsdp + 24, xsdt);
     rsdp[8] = x86_table_checksum(rsdp, 20);
     rsdp[32] = x86_table_checksum(rsdp, 36);
     *rsdp_addr = ACPI_BASE;

@@ -52,16 +52,13 @@ enum {
 #define MP_CPU_SIGNATURE  0x600
 #define MP_CPU_FEATURES   ((1u << 0) | (1u << 9))
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
-
 static uint8_t *add_intr(uint8_t *p, uint8_t entry, uint8_t type,
                          uint16_t flags, uint8_t bus, uint8_t irq,
                          uint8_t dest, uint8_t pin)
 {
     p[0] = entry;
     p[1] = type;
-    put16(p + 2, flags);
+    x86_table_put16(p + 2, flags);
     p[4] = bus;
     p[5] = irq;
     p[6] = dest;
@@ -79,8 +76,8 @@ static size_t mptable_config(uint8_t *t, unsigned ncpus)
         p[1] = i;                               /* local APIC id */
         p[2] = MP_LAPIC_VERSION;
         p[3] = MP_CPU_ENABLED | (i == 0 ? MP_CPU_BSP : 0);
-        put32(p + 4, MP_CPU_SIGNATURE);
-        put32(p + 8, MP_CPU_FEATURES);
+        x86_table_put32(p + 4, MP_CPU_SIGNATURE);
+        x86_table_put32(p + 8, MP_CPU_FEATURES);
     }
     p[0] = MP_BUS;
     p[1] = MP_BUS_PCI;
@@ -96,7 +93,7 @@ static size_t mptable_config(uint8_t *t, unsigned ncpus)
     p[1] = X86_IOAPIC_ID;
     p[2] = MP_IOAPIC_VERSION;
     p[3] = 1;                                   /* enabled */
-    put32(p + 4, MP_IOAPIC_BASE);
+    x86_table_put32(p + 4, MP_IOAPIC_BASE);
     p += MP_ENTRY_LEN;
     count++;
 
@@ -124,12 +121,12 @@ static size_t mptable_config(uint8_t *t, unsigned ncpus)
     count += 2;
 
     memcpy(t, "PCMP", 4);
-    put16(t + 4, p - t);
+    x86_table_put16(t + 4, p - t);
     t[6] = MP_SPEC_REV;
     memcpy(t + 8, "KITE    ", 8);
     memcpy(t + 16, "MICROVM     ", 12);
-    put16(t + 34, count);
-    put32(t + 36, MP_LAPIC_BASE);
+    x86_table_put16(t + 34, count);
+    x86_table_put32(t + 36, MP_LAPIC_BASE);
     t[7] = x86_table_checksum(t, p - t);
     return p - t;
 }
@@ -150,7 +147,7 @@ bool x86_mptable_build(unsigned ncpus, GError **errp)
     len = mptable_config(t, ncpus);
     g_assert(len <= max_len);
 
-    put32(fp + 4, MP_CONFIG_ADDR);
+    x86_table_put32(fp + 4, MP_CONFIG_ADDR);
     fp[8] = 1;                                  /* length in 16 bytes */
     fp[9] = MP_SPEC_REV;
     /* Feature bytes 0: a configuration table follows; bit 7 of byte 2

@@ -53,11 +53,27 @@ uint32_t acpi_pm_timer_ticks(int64_t ns);
 /* PCI pin A of slot s raises I/O APIC input 16 + s % 4. */
 #define X86_PCI_FIRST_GSI 16
 
-/* Write RSDP, XSDT, FADT (hardware-reduced), DSDT (\_S5) and MADT for
- * @ncpus vCPUs into the BIOS area; *@rsdp_addr gets the RSDP's address. */
 /* The byte that makes the bytes of a firmware table (ACPI, SMBIOS, MP)
  * sum to zero. */
 uint8_t x86_table_checksum(const uint8_t *p, size_t len);
+/* Firmware tables are little-endian whatever the host is. */
+static inline void x86_table_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = v;
+    p[1] = v >> 8;
+}
+static inline void x86_table_put32(uint8_t *p, uint32_t v)
+{
+    x86_table_put16(p, v);
+    x86_table_put16(p + 2, v >> 16);
+}
+static inline void x86_table_put64(uint8_t *p, uint64_t v)
+{
+    x86_table_put32(p, v);
+    x86_table_put32(p + 4, v >> 32);
+}
+/* Write RSDP, XSDT, FADT (hardware-reduced), DSDT (\_S5) and MADT for
+ * @ncpus vCPUs into the BIOS area; *@rsdp_addr gets the RSDP's address. */
 bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp);
 /* Write a minimal SMBIOS table (BIOS information) at 0xf0000. */
 bool x86_smbios_build(GError **errp);
