@@ -381,6 +381,9 @@ static void test_backend_flags(void)
     if (g_file_test("/sys/kernel/mm/ksm", G_FILE_TEST_IS_DIR)) {
         g_assert_nonnull(strstr(def, " mg ")); /* merge=on */
     }
+    if (g_file_test("/sys/kernel/mm/transparent_hugepage", G_FILE_TEST_IS_DIR)) {
+        g_assert_nonnull(strstr(def, " hg ")); /* MADV_HUGEPAGE, as QEMU */
+    }
     object_unparent(obj);
 
     obj = add_backend(TYPE_MEMORY_BACKEND_RAM, "flags1", &err, "size", "4M",
