@@ -90,19 +90,9 @@ SCRIPT_CASES = [
 ]
 
 
-# The cpuid kernel's cases are held back unless KITE_GUEST_CPUID=1: in two
-# runs on 2026-11-26 the emulated host (L1, nested SVM under TCG) itself
-# locked up (soft lockups on both its CPUs) while one of them ran, which
-# costs the whole batch; the CPUID building is unit-tested (test-cpu-x86).
-HOLD_BACK_WHY = ('cpuid-kernel cases held back: the emulated host locked up '
-                 'running them (set KITE_GUEST_CPUID=1 to run them)')
-
-
 def main():
     kvm_run, kite, kdir = [os.path.abspath(a) for a in sys.argv[1:4]]
-    held = [] if os.environ.get('KITE_GUEST_CPUID') == '1' else \
-        [c for c in CASES if c[1] == 'cpuid']
-    run_cases = [c for c in CASES if c not in held]
+    run_cases = CASES
     lines = []
     for name, kernel, extra, _, _ in run_cases:
         argv = [kite, '-M', 'microvm', '-m', '64M', '-accel', 'kvm',
@@ -133,10 +123,7 @@ def main():
                        stderr=subprocess.PIPE)
     os.unlink(batch)
     out = p.stdout.decode('utf-8', 'replace')
-    print('1..%d' % (len(cases) + len(held)))
-    for j, case in enumerate(held):
-        print('ok %d - %s # SKIP %s' % (len(cases) + j + 1, case[0],
-                                        HOLD_BACK_WHY))
+    print('1..%d' % len(cases))
     if p.returncode == 77:
         why = p.stderr.decode('utf-8', 'replace').strip().splitlines()
         why = why[-1] if why else 'kvm-run cannot work here'

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""scripts/kvm-run's own behaviour (TAP): how it tells a wedged emulated
+host from a slow one, and that a batch whose emulated host wedges goes on
+in a fresh boot with the commands that were left.
+
+Usage: kvm-run-test.py [KVM_RUN]
+"""
+import importlib.machinery, importlib.util, os, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KVM_RUN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                          os.path.join(HERE, '..', '..', 'scripts', 'kvm-run'))
+
+n = 0
+failed = 0
+
+
+def case(ok, name, why=''):
+    global n, failed
+    n += 1
+    failed += not ok
+    print('%s %d - %s' % ('ok' if ok else 'not ok', n, name))
+    if not ok and why:
+        for line in why.splitlines()[-40:]:
+            print('# ' + line)
+
+
+def load_kvm_run():
+    loader = importlib.machinery.SourceFileLoader('kvm_run', KVM_RUN)
+    spec = importlib.util.spec_from_loader('kvm_run', loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def wedge_detection(kr):
+    slow = (b'[   30.1] watchdog: BUG: soft lockup - CPU#1 stuck for 26s! '
+            b'[kworker/1:0:22]\n')
+    stuck = (b'[  80.5] watchdog: BUG: soft lockup - CPU#0 stuck for 104s! '
+             b'[rcu_preempt:15]\n')
+    starved = (b'rcu: rcu_preempt kthread starved for 36762 jiffies! g5081\n')
+    brief = b'rcu: rcu_preempt kthread starved for 5252 jiffies! g5081\n'
+    case(kr.l1_wedged(b'kvm-run-l1: up 5.86 s\n') is None,
+         'a console without lockups is not wedged')
+    case(kr.l1_wedged(slow + brief) is None,
+         'a 26 s soft lockup and a 21 s RCU starvation are only slow')
+    w = kr.l1_wedged(slow + stuck)
+    case(w is not None and 'stuck for 104s' in w,
+         'a 104 s soft lockup is wedged (%r)' % w)
+    w = kr.l1_wedged(starved)
+    case(w is not None and '36762 jiffies' in w,
+         'RCU starved for 36762 jiffies (147 s) is wedged (%r)' % w)
+
+
+def retry_in_fresh_boot():
+    # The second command fakes a wedge (a kernel message as the soft-lockup
+    # watchdog prints it) only when it is not the first command of its
+    # boot, i.e. in the first boot; in the second it is the first command
+    # and runs normally.
+    fake = ('if [ -e /run/kite-job/rc.0 ]; then echo "<2>watchdog: BUG: '
+            'soft lockup - CPU#0 stuck for 123s! [fake]" >/dev/kmsg; '
+            'sleep 600; fi; echo second ran')
+    with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
+        f.write('echo first ran\n%s\necho third ran; exit 3\n' % fake)
+        batch = f.name
+    try:
+        p = subprocess.run([KVM_RUN, '--mode', 'l1', '--timeout', '400',
+                            '--batch', batch], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=600)
+    finally:
+        os.unlink(batch)
+    out = p.stdout.decode('utf-8', 'replace')
+    err = p.stderr.decode('utf-8', 'replace')
+    both = out + '\n--- stderr\n' + err
+    if p.returncode == 77:
+        return 'kvm-run cannot boot an emulated host here: ' + \
+            (err.strip().splitlines() or ['?'])[-1]
+    case('wedged during command 2' in err and 'stuck for 123s' in err,
+         'the wedge is noticed and named on stderr', both)
+    case(out.splitlines().count('first ran') == 1 and '=== [1] exit status 0' in out,
+         'the command finished before the wedge is reported once', both)
+    case('second ran' in out and '=== [2] exit status 0' in out,
+         'the command that was running runs again in the fresh boot', both)
+    case('third ran' in out and '=== [3] exit status 3' in out,
+         'the commands left run in the fresh boot, statuses kept', both)
+    case(p.returncode == 1, 'the batch exits 1 as one command failed '
+         '(exit %d)' % p.returncode, both)
+    return None
+
+
+def main():
+    print('1..9')
+    wedge_detection(load_kvm_run())
+    why = retry_in_fresh_boot()
+    if why:
+        global n
+        for name in ['the wedge is noticed', 'finished command reported once',
+                     'running command runs again', 'commands left run',
+                     'batch exit status']:
+            n += 1
+            print('ok %d - %s # SKIP %s' % (n, name, why))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
