@@ -16,11 +16,13 @@ bench/vmm-run.py (mode "reclaim", RSS of the Kite process every 100 ms).
 """
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..'))
+from kvm_batch import Skip, last_line, run_batch  # noqa: E402
 
 SRC = os.environ.get('KITE_SOURCE_ROOT') or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,11 +52,6 @@ def tap_skip_all(reason):
     for i, c in enumerate(CASES):
         print('ok %d - %s # SKIP %s' % (i + 1, c[0], reason))
     return 0
-
-
-def last_line(text):
-    lines = [l for l in text.strip().splitlines() if l.strip()]
-    return lines[-1] if lines else 'no reason given'
 
 
 def main():
@@ -97,25 +94,15 @@ def main():
                               [VMM_RUN, '--timeout', '600', '--hold',
                                str(WINDOW_S + 1), 'reclaim', 'case', '--'] +
                               argv))
-    with tempfile.NamedTemporaryFile('w', suffix='.batch',
-                                     delete=False) as f:
-        f.write('\n'.join(lines) + '\n')
-        batch = f.name
-    p = subprocess.run([KVM_RUN, '--timeout', '2000', '--batch', batch],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True)
-    os.unlink(batch)
-    if p.returncode == 77:
-        return tap_skip_all('kvm-run: ' + last_line(p.stderr))
-    blocks = {}
-    for m in re.finditer(r'^=== \[(\d+)\] \$ .*?\n(.*?)^=== \[\1\] exit '
-                         r'status (-?\d+)$', p.stdout, re.S | re.M):
-        blocks[int(m.group(1)) - 1] = m.group(2)
+    try:
+        blocks, _, err = run_batch(KVM_RUN, lines, timeout=2000)
+    except Skip as why:
+        return tap_skip_all('kvm-run: %s' % why)
     print('1..%d' % len(CASES))
     failed = 0
     for i, (name, fpr, memfd, want_drop) in enumerate(CASES):
         res = None
-        for line in blocks.get(i, '').splitlines():
+        for line in blocks.get(i, ('', None))[0].splitlines():
             if line.startswith('{'):
                 try:
                     res = json.loads(line)
@@ -124,9 +111,8 @@ def main():
         diag = []
         ok = False
         if res is None:
-            diag.append('no result from the emulated host (kvm-run exit %d)'
-                        % p.returncode)
-            diag += p.stderr.strip().splitlines()[-10:]
+            diag.append('no result from the emulated host')
+            diag += err.strip().splitlines()[-10:]
         elif not res.get('ok'):
             diag.append('guest did not reach the delete: %s' %
                         res.get('error', 'exit status %s' %

@@ -36,9 +36,11 @@ case is skipped with the reason when kvm-run cannot work here.
 import os
 import re
 import shlex
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..'))
+from kvm_batch import run_linux_batch  # noqa: E402
 
 SRC = os.environ.get('KITE_SOURCE_ROOT') or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -140,47 +142,20 @@ def skip_all(why):
     return 0
 
 
-def last_line(b):
-    lines = b.decode('utf-8', 'replace').strip().splitlines()
-    return lines[-1] if lines else 'no reason given'
-
-
 def main():
     kite = os.path.abspath(sys.argv[1])
-    p = subprocess.run([KVM_RUN, '--print-kernel'], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        return skip_all(last_line(p.stderr))
-    kernel = p.stdout.decode().splitlines()[0]
-    tmp = tempfile.mkdtemp(prefix='kite-hyperv-linux-')
-    initrd = os.path.join(tmp, 'initrd.cpio.gz')
-    p = subprocess.run([BUILD_INITRAMFS, initrd], stderr=subprocess.PIPE)
-    if p.returncode == 77:
-        return skip_all(last_line(p.stderr))
-    if p.returncode != 0:
-        print('1..0 # build-guest-initramfs failed: %s' % last_line(p.stderr))
-        return 1
-    lines = []
-    for _, cpu in GUESTS:
-        argv = [kite, '-M', 'microvm', '-m', '256M', '-accel', 'kvm',
-                '-display', 'none', '-nodefaults', '-serial', 'stdio',
-                '-kernel', kernel, '-initrd', initrd, '-append', APPEND,
-                '-cpu', cpu]
-        # A hang costs minutes, not the whole run.
-        lines.append('timeout 300 ' + shlex.join(argv))
-    batch = os.path.join(tmp, 'batch')
-    with open(batch, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    p = subprocess.run([KVM_RUN, '--batch', batch], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    subprocess.run(['rm', '-rf', tmp])
-    if p.returncode == 77:
-        return skip_all(last_line(p.stderr))
-    out = p.stdout.decode('utf-8', 'replace')
-    blocks = {}
-    for m in re.finditer(r'^=== \[(\d+)\] \$ .*?\n(.*?)^=== \[\1\] exit status (-?\d+)$',
-                         out, re.S | re.M):
-        blocks[int(m.group(1)) - 1] = (m.group(2), int(m.group(3)))
+
+    def lines(kernel, initrd):
+        for _, cpu in GUESTS:
+            argv = [kite, '-M', 'microvm', '-m', '256M', '-accel', 'kvm',
+                    '-display', 'none', '-nodefaults', '-serial', 'stdio',
+                    '-kernel', kernel, '-initrd', initrd, '-append', APPEND,
+                    '-cpu', cpu]
+            # A hang costs minutes, not the whole run.
+            yield 'timeout 300 ' + shlex.join(argv)
+    blocks, out, err = run_linux_batch(KVM_RUN, BUILD_INITRAMFS,
+                                       lambda k, i: list(lines(k, i)),
+                                       skip_all)
     results = []
     for i, (key, _) in enumerate(GUESTS):
         text, status = blocks.get(i, ('', None))
@@ -197,7 +172,7 @@ def main():
             if text in shown:
                 continue
             shown.add(text)       # each guest's console once
-            tail = text or (out + p.stderr.decode('utf-8', 'replace'))
+            tail = text or (out + err)
             for l in tail.splitlines()[-60:]:
                 print('# ' + l.rstrip('\r'))
     return 1 if failed else 0

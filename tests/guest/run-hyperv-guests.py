@@ -6,7 +6,11 @@ Usage: run-hyperv-guests.py KVM_RUN KITE_BINARY KERNEL_DIR
 
 Every case is skipped with kvm-run's reason when no KVM can be had.
 """
-import os, re, subprocess, sys, tempfile
+import os, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..'))
+from kvm_batch import quote_argv, run_and_report  # noqa: E402
 
 HV = 'hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer'
 CASES = [
@@ -36,8 +40,8 @@ CASES = [
 
 def main():
     kvm_run, kite, kdir = [os.path.abspath(a) for a in sys.argv[1:4]]
-    lines = []
-    for name, kernel, cpu, append, _, _ in CASES:
+    cases = []
+    for name, kernel, cpu, append, status, text in CASES:
         argv = [kite, '-M', 'microvm', '-m', '64M', '-accel', 'kvm',
                 '-smp', '2', '-display', 'none', '-nodefaults',
                 '-serial', 'stdio',
@@ -47,40 +51,8 @@ def main():
             argv += ['-append', append]
         if kernel != 'hv-reset':     # hv-reset resets the machine once
             argv += ['-no-reboot']
-        lines.append('timeout 240 ' + ' '.join("'%s'" % a for a in argv))
-    with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
-        f.write('\n'.join(lines) + '\n')
-        batch = f.name
-    p = subprocess.run([kvm_run, '--batch', batch], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    os.unlink(batch)
-    out = p.stdout.decode('utf-8', 'replace')
-    print('1..%d' % len(CASES))
-    if p.returncode == 77:
-        why = p.stderr.decode('utf-8', 'replace').strip().splitlines()
-        why = why[-1] if why else 'kvm-run cannot work here'
-        for i, case in enumerate(CASES):
-            print('ok %d - %s # SKIP %s' % (i + 1, case[0], why))
-        return 0
-    blocks = {}
-    for m in re.finditer(r'^=== \[(\d+)\] \$ .*?\n(.*?)^=== \[\1\] exit status (-?\d+)$',
-                         out, re.S | re.M):
-        blocks[int(m.group(1)) - 1] = (m.group(2), int(m.group(3)))
-    failed = 0
-    for i, (name, _, _, _, want_status, want_text) in enumerate(CASES):
-        text, status = blocks.get(i, ('', None))
-        ok = status == want_status and want_text in text
-        print('%s %d - %s (exit status %s, want %d)' %
-              ('ok' if ok else 'not ok', i + 1, name, status, want_status))
-        for l in text.splitlines():
-            if ok and l.startswith('bench:') or not ok:
-                print('# ' + l)
-        if not ok:
-            failed += 1
-            if not text:
-                for l in (out[-2000:] + p.stderr.decode('utf-8', 'replace')[-2000:]).splitlines():
-                    print('# ' + l)
-    return 1 if failed else 0
+        cases.append((name, 'timeout 240 ' + quote_argv(argv), status, text))
+    return run_and_report(kvm_run, cases, echo_on_pass='bench:')
 
 
 if __name__ == '__main__':
