@@ -53,15 +53,16 @@ def wedge_detection(kr):
 
 
 def retry_in_fresh_boot():
-    # The second command fakes a wedge (a kernel message as the soft-lockup
-    # watchdog prints it) only when it is not the first command of its
-    # boot, i.e. in the first boot; in the second it is the first command
-    # and runs normally.
-    fake = ('if [ -e /run/kite-job/rc.0 ]; then echo "<2>watchdog: BUG: '
+    # Command 3 fakes a wedge (a kernel message as the soft-lockup watchdog
+    # prints it) when two commands ran before it in its boot, i.e. in the
+    # first boot only; in the second boot only the set-up (command 1,
+    # marked '@') runs again before it, and it prints what the set-up left.
+    fake = ('if [ -e /run/kite-job/rc.1 ]; then echo "<2>watchdog: BUG: '
             'soft lockup - CPU#0 stuck for 123s! [fake]" >/dev/kmsg; '
-            'sleep 600; fi; echo second ran')
+            'sleep 600; fi; echo second ran; cat /run/kt/staged')
     with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
-        f.write('echo first ran\n%s\necho third ran; exit 3\n' % fake)
+        f.write('@ mkdir -p /run/kt && echo set-up ran | tee /run/kt/staged\n'
+                'echo first ran\n%s\necho third ran; exit 3\n' % fake)
         batch = f.name
     try:
         p = subprocess.run([KVM_RUN, '--mode', 'l1', '--timeout', '400',
@@ -75,13 +76,19 @@ def retry_in_fresh_boot():
     if p.returncode == 77:
         return 'kvm-run cannot boot an emulated host here: ' + \
             (err.strip().splitlines() or ['?'])[-1]
-    case('wedged during command 2' in err and 'stuck for 123s' in err,
+    lines = out.splitlines()
+    case('wedged during command 3' in err and 'stuck for 123s' in err,
          'the wedge is noticed and named on stderr', both)
-    case(out.splitlines().count('first ran') == 1 and '=== [1] exit status 0' in out,
-         'the command finished before the wedge is reported once', both)
-    case('second ran' in out and '=== [2] exit status 0' in out,
+    case(lines.count('first ran') == 1 and
+         out.count('=== [1] exit status 0') == 1 and
+         out.count('=== [2] exit status 0') == 1,
+         'the commands finished before the wedge are reported once', both)
+    block3 = out[out.find('=== [3] $'):out.find('=== [3] exit status')]
+    case('second ran' in block3 and '=== [3] exit status 0' in out,
          'the command that was running runs again in the fresh boot', both)
-    case('third ran' in out and '=== [3] exit status 3' in out,
+    case('set-up ran' in block3,
+         'the set-up command ran again first in the fresh boot', both)
+    case('third ran' in out and '=== [4] exit status 3' in out,
          'the commands left run in the fresh boot, statuses kept', both)
     case(p.returncode == 1, 'the batch exits 1 as one command failed '
          '(exit %d)' % p.returncode, both)
@@ -89,14 +96,14 @@ def retry_in_fresh_boot():
 
 
 def main():
-    print('1..9')
+    print('1..10')
     wedge_detection(load_kvm_run())
     why = retry_in_fresh_boot()
     if why:
         global n
-        for name in ['the wedge is noticed', 'finished command reported once',
-                     'running command runs again', 'commands left run',
-                     'batch exit status']:
+        for name in ['the wedge is noticed', 'finished commands reported once',
+                     'running command runs again', 'set-up runs again',
+                     'commands left run', 'batch exit status']:
             n += 1
             print('ok %d - %s # SKIP %s' % (n, name, why))
     return 1 if failed else 0
