@@ -33,6 +33,22 @@ def load_kvm_run():
     return mod
 
 
+def run_l1_batch(text, **env):
+    """(exit status, stdout, stderr) of kvm-run --batch in an emulated host."""
+    with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
+        f.write(text)
+        batch = f.name
+    try:
+        p = subprocess.run([KVM_RUN, '--mode', 'l1', '--timeout', '400',
+                            '--batch', batch], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=600,
+                           env=dict(os.environ, **env))
+    finally:
+        os.unlink(batch)
+    return (p.returncode, p.stdout.decode('utf-8', 'replace'),
+            p.stderr.decode('utf-8', 'replace'))
+
+
 def wedge_detection(kr):
     slow = (b'[   30.1] watchdog: BUG: soft lockup - CPU#1 stuck for 26s! '
             b'[kworker/1:0:22]\n')
@@ -60,20 +76,11 @@ def retry_in_fresh_boot():
     fake = ('if [ -e /run/kite-job/rc.1 ]; then echo "<2>watchdog: BUG: '
             'soft lockup - CPU#0 stuck for 123s! [fake]" >/dev/kmsg; '
             'sleep 600; fi; echo second ran; cat /run/kt/staged')
-    with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
-        f.write('@ mkdir -p /run/kt && echo set-up ran | tee /run/kt/staged\n'
-                'echo first ran\n%s\necho third ran; exit 3\n' % fake)
-        batch = f.name
-    try:
-        p = subprocess.run([KVM_RUN, '--mode', 'l1', '--timeout', '400',
-                            '--batch', batch], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=600)
-    finally:
-        os.unlink(batch)
-    out = p.stdout.decode('utf-8', 'replace')
-    err = p.stderr.decode('utf-8', 'replace')
+    rc, out, err = run_l1_batch(
+        '@ mkdir -p /run/kt && echo set-up ran | tee /run/kt/staged\n'
+        'echo first ran\n%s\necho third ran; exit 3\n' % fake)
     both = out + '\n--- stderr\n' + err
-    if p.returncode == 77:
+    if rc == 77:
         return 'kvm-run cannot boot an emulated host here: ' + \
             (err.strip().splitlines() or ['?'])[-1]
     lines = out.splitlines()
@@ -90,8 +97,8 @@ def retry_in_fresh_boot():
          'the set-up command ran again first in the fresh boot', both)
     case('third ran' in out and '=== [4] exit status 3' in out,
          'the commands left run in the fresh boot, statuses kept', both)
-    case(p.returncode == 1, 'the batch exits 1 as one command failed '
-         '(exit %d)' % p.returncode, both)
+    case(rc == 1, 'the batch exits 1 as one command failed '
+         '(exit %d)' % rc, both)
     return None
 
 
@@ -102,24 +109,14 @@ def silent_wedge():
     stop = ('if [ -e /run/kite-job/rc.0 ]; then '
             'kill -STOP $(cat /run/kite-job/heartbeat.pid); sleep 600; fi; '
             'echo second ran')
-    with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
-        f.write('echo first ran\n%s\n' % stop)
-        batch = f.name
-    env = dict(os.environ, KITE_KVM_L1_HEARTBEAT_STALL='20')
-    try:
-        p = subprocess.run([KVM_RUN, '--mode', 'l1', '--timeout', '400',
-                            '--batch', batch], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=600, env=env)
-    finally:
-        os.unlink(batch)
-    out = p.stdout.decode('utf-8', 'replace')
-    err = p.stderr.decode('utf-8', 'replace')
+    rc, out, err = run_l1_batch('echo first ran\n%s\n' % stop,
+                                KITE_KVM_L1_HEARTBEAT_STALL='20')
     both = out + '\n--- stderr\n' + err
-    if p.returncode == 77:
+    if rc == 77:
         return 'kvm-run cannot boot an emulated host here'
     case('wedged during command 2 (no heartbeat for' in err,
          'a heartbeat that stands still counts as wedged', both)
-    case(p.returncode == 0 and 'second ran' in out and
+    case(rc == 0 and 'second ran' in out and
          out.count('=== [1] exit status 0') == 1,
          'the command runs again in a fresh boot and the batch passes', both)
     return None
