@@ -59,23 +59,29 @@ def smaps(pid):
     return total, big_rss, big_size
 
 
-def top_mappings(pid, skip_size, n=6):
-    """The @n mappings with the most RSS other than guest RAM (the one of
-    @skip_size KiB): [(rss KiB, name)], to show where overhead goes."""
+def mappings(pid):
+    """[(size KiB, RSS KiB, AnonHugePages KiB, name)] of every mapping of
+    @pid, in address order.  (smaps() above reads only what the 100 ms
+    samples need, and is kept lean for that.)"""
     maps, cur = [], None
+    fields = ('Size:', 'Rss:', 'AnonHugePages:')
     with open('/proc/%d/smaps' % pid) as f:
         for line in f:
             head = line.split()
             if head and re.match(r'^[0-9a-f]+-[0-9a-f]+$', head[0]):
-                cur = [0, 0, head[5] if len(head) > 5 else '[anon]']
+                cur = [0, 0, 0, head[5] if len(head) > 5 else '[anon]']
                 maps.append(cur)
-            elif head and head[0] == 'Size:' and cur:
-                cur[0] = int(head[1])
-            elif head and head[0] == 'Rss:' and cur:
-                cur[1] = int(head[1])
+            elif cur and head and head[0] in fields:
+                cur[fields.index(head[0])] = int(head[1])
+    return [tuple(m) for m in maps]
+
+
+def top_mappings(pid, skip_size, n=6):
+    """The @n mappings with the most RSS other than guest RAM (the one of
+    @skip_size KiB): [(rss KiB, name)], to show where overhead goes."""
     by = {}
     skipped = False
-    for size, rss, name in maps:
+    for size, rss, _, name in mappings(pid):
         if size == skip_size and not skipped:
             skipped = True
             continue
@@ -197,21 +203,11 @@ def trace_stop():
 def guest_ram_thp(pid):
     """(RSS KiB, AnonHugePages KiB) of the largest mapping (guest RAM):
     how much of it transparent huge pages back."""
-    best, cur = (-1, 0, 0), None
-    with open('/proc/%d/smaps' % pid) as f:
-        for line in f:
-            head = line.split()
-            if head and re.match(r'^[0-9a-f]+-[0-9a-f]+$', head[0]):
-                if cur and cur[0] > best[0]:
-                    best = cur
-                cur = [0, 0, 0]
-            elif cur and head and head[0] in ('Size:', 'Rss:',
-                                               'AnonHugePages:'):
-                cur[('Size:', 'Rss:', 'AnonHugePages:').index(head[0])] = \
-                    int(head[1])
-    if cur and cur[0] > best[0]:
-        best = cur
-    return best[1], best[2]
+    best = None
+    for m in mappings(pid):
+        if best is None or m[0] > best[0]:
+            best = m
+    return (best[1], best[2]) if best else (0, 0)
 
 
 def cost_snapshot(pid, qmp_path, start):
