@@ -197,13 +197,13 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
     t = table_new("FACP", FADT_LEN, 6);
     x86_table_put32(t + 40, dsdt);
     x86_table_put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC); /* no 8042 bit */
-    x86_table_put32(t + 76, X86_ACPI_PM_TIMER_PORT);        /* PM_TMR_BLK */
+    x86_table_put32(t + 76, X86_ACPI_PM_TIMER_PORT); /* PM_TMR_BLK */
     put8(t + 91, 4);                              /* PM_TMR_LEN */
     x86_table_put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP); /* 24-bit timer */
     put_gas_io(t + 116, X86_KBD_CMD_PORT);        /* reset register */
     put8(t + 128, X86_KBD_CMD_RESET);
     put8(t + 131, 4);                             /* FADT minor version */
-    x86_table_put64(t + 140, dsdt);                         /* X_DSDT */
+    x86_table_put64(t + 140, dsdt);               /* X_DSDT */
     put_gas_io_width(t + 208, X86_ACPI_PM_TIMER_PORT, 32); /* X_PM_TMR_BLK */
     put_gas_io(t + 244, X86_ACPI_SLEEP_CONTROL_PORT);
     put_gas_io(t + 256, X86_ACPI_SLEEP_STATUS_PORT);
@@ -215,27 +215,27 @@ bool x86_acpi_build(unsigned ncpus, uint64_t *rsdp_addr, GError **errp)
     /* MADT (5.2.12): local APICs, the I/O APIC, ISA IRQ 0 on GSI 2. */
     t = table_new("APIC", madt_len, 5);
     x86_table_put32(t + 36, LAPIC_BASE);
-    x86_table_put32(t + 40, 0);                             /* no 8259s to mask */
+    x86_table_put32(t + 40, 0);                   /* no 8259s to mask */
     p = t + 44;
     for (unsigned i = 0; i < ncpus; i++, p += 8) {
         put8(p, 0);                               /* processor local APIC */
         put8(p + 1, 8);
         put8(p + 2, i);                           /* ACPI processor uid */
         put8(p + 3, i);                           /* APIC id, as in CPUID */
-        x86_table_put32(p + 4, 1);                          /* enabled */
+        x86_table_put32(p + 4, 1);                /* enabled */
     }
     put8(p, 1);                                   /* I/O APIC */
     put8(p + 1, 12);
     put8(p + 2, X86_IOAPIC_ID);
     x86_table_put32(p + 4, IOAPIC_BASE);
-    x86_table_put32(p + 8, 0);                              /* GSI base */
+    x86_table_put32(p + 8, 0);                    /* GSI base */
     p += 12;
     put8(p, 2);                                   /* interrupt source override */
     put8(p + 1, 10);
     put8(p + 2, 0);                               /* ISA */
     put8(p + 3, 0);                               /* IRQ 0 (PIT) */
-    x86_table_put32(p + 4, 2);                              /* -> GSI 2 */
-    x86_table_put16(p + 8, 0);                              /* bus default polarity */
+    x86_table_put32(p + 4, 2);                    /* -> GSI 2 */
+    x86_table_put16(p + 8, 0);                    /* bus default polarity */
     if (!write_table(&next, t, madt_len, &madt, errp)) {
         return false;
     }
