@@ -16,6 +16,11 @@ static void ioapic_set_irq(void *opaque, int n, int level)
     if (n < 0 || n >= IOAPIC_NUM_PINS) {
         return;
     }
+    /* Only changes go on: under KVM each one is an ioctl, and a 16550
+     * re-states its (low) line on every byte the guest sends. */
+    if (s->level[n] == (level != 0)) {
+        return;
+    }
     s->level[n] = level != 0;
     if (s->route) {
         s->route(s->route_opaque, n, level);
@@ -38,7 +43,15 @@ static void ioapic_reset(DeviceState *dev)
 {
     IOAPICState *s = IOAPIC(dev);
 
-    memset(s->level, 0, sizeof(s->level));
+    /* Lower what is high where the levels go, or the device resets that
+     * follow (their lines low already, as far as we know) would leave a
+     * line asserted there. */
+    for (int n = 0; n < IOAPIC_NUM_PINS; n++) {
+        if (s->level[n] && s->route) {
+            s->route(s->route_opaque, n, 0);
+        }
+        s->level[n] = false;
+    }
 }
 
 static void ioapic_class_init(ObjectClass *oc, const void *data)
