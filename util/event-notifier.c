@@ -36,7 +36,7 @@ bool event_notifier_set(EventNotifier *e)
     return r == sizeof(one) || (r < 0 && errno == EAGAIN);
 }
 
-bool event_notifier_test_and_clear(EventNotifier *e)
+uint64_t event_notifier_take(EventNotifier *e)
 {
     uint64_t count = 0;
     ssize_t r;
@@ -44,5 +44,10 @@ bool event_notifier_test_and_clear(EventNotifier *e)
     do {
         r = read(e->fd, &count, sizeof(count));
     } while (r < 0 && errno == EINTR);
-    return r == sizeof(count) && count != 0;
+    return r == sizeof(count) ? count : 0;
+}
+
+bool event_notifier_test_and_clear(EventNotifier *e)
+{
+    return event_notifier_take(e) != 0;
 }

@@ -39,9 +39,13 @@ void virtio_pci_eventfd_init(VirtIOPCIProxy *p)
 static gboolean kick_ready(gint fd, GIOCondition cond, gpointer opaque)
 {
     VirtIOPCIKick *k = opaque;
+    /* Kicks that arrive while the queue is being served add up in the
+     * eventfd: one read (and one pass over the queue) serves them all,
+     * but each was a kick. */
+    uint64_t kicks = event_notifier_take(&k->e);
 
-    if (event_notifier_test_and_clear(&k->e)) {
-        k->proxy->ioeventfd_kicks++;
+    if (kicks) {
+        k->proxy->ioeventfd_kicks += kicks;
         virtio_queue_notify(k->proxy->vdev, k->queue);
     }
     return G_SOURCE_CONTINUE;

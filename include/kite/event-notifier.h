@@ -16,5 +16,7 @@ void event_notifier_cleanup(EventNotifier *e);
 bool event_notifier_set(EventNotifier *e);
 /* Read and reset the count: true if it was non-zero. */
 bool event_notifier_test_and_clear(EventNotifier *e);
+/* Read and reset the count: what it was (0 when nothing was pending). */
+uint64_t event_notifier_take(EventNotifier *e);
 
 #endif
