@@ -33,6 +33,13 @@ def load_kvm_run():
     return mod
 
 
+def skip(names, why):
+    global n
+    for name in names:
+        n += 1
+        print('ok %d - %s # SKIP %s' % (n, name, why))
+
+
 def run_l1_batch(text, **env):
     """(exit status, stdout, stderr) of kvm-run --batch in an emulated host."""
     with tempfile.NamedTemporaryFile('w', suffix='.batch', delete=False) as f:
@@ -127,17 +134,12 @@ def main():
     wedge_detection(load_kvm_run())
     why = retry_in_fresh_boot()
     if why:
-        global n
-        for name in ['the wedge is noticed', 'finished commands reported once',
-                     'running command runs again', 'set-up runs again',
-                     'commands left run', 'batch exit status']:
-            n += 1
-            print('ok %d - %s # SKIP %s' % (n, name, why))
+        skip(['the wedge is noticed', 'finished commands reported once',
+              'running command runs again', 'set-up runs again',
+              'commands left run', 'batch exit status'], why)
     why = silent_wedge()
     if why:
-        for name in ['a heartbeat that stands still', 'runs again']:
-            n += 1
-            print('ok %d - %s # SKIP %s' % (n, name, why))
+        skip(['a heartbeat that stands still', 'runs again'], why)
     return 1 if failed else 0
 
 

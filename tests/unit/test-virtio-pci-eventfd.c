@@ -201,6 +201,14 @@ static int ioeventfd_at(hwaddr addr, uint64_t *datamatch, unsigned *len)
     return -1;
 }
 
+/* Let the main loop read the eventfds that are ready, as it does
+ * between guest exits. */
+static void run_main_loop(void)
+{
+    for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++) {
+    }
+}
+
 /* What KVM does when the guest writes the queue index there. */
 static void guest_kick_through_kvm(unsigned q)
 {
@@ -213,9 +221,7 @@ static void guest_kick_through_kvm(unsigned q)
     g_assert_cmpuint(dm, ==, q);
     g_assert_cmpuint(len, ==, 2);
     g_assert_cmpint(write(fd, &one, 8), ==, 8);
-    /* The main loop reads it. */
-    for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++) {
-    }
+    run_main_loop();
 }
 
 /* Count the irqfd's eventfd holds (what KVM would inject), and reset it. */
@@ -295,8 +301,7 @@ static void test_kicks_add_up(void)
     add_buffer(0);
     /* What KVM leaves after two guest writes the main loop has not read. */
     g_assert_cmpint(write(fd, &two, 8), ==, 8);
-    for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++) {
-    }
+    run_main_loop();
     g_assert_cmpuint(used_idx(0), ==, 2);
     g_assert_cmpuint(proxy->ioeventfd_kicks, ==, kicks + 2);
     common_write(CC_STATUS, 1, 0);
